@@ -1,0 +1,97 @@
+"""``create_app(config)``: one Starlette app that mounts every surface, the admin API and media."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+
+from mockluma.app.admin import ADMIN_DIALECT, admin_routes
+from mockluma.app.media import media_routes
+from mockluma.config import Config, build_config
+from mockluma.engine.clock import Clock, ManualClock, RealClock
+from mockluma.engine.media import MediaCatalog
+from mockluma.engine.simulation import Simulation
+from mockluma.surfaces import Context, Surface
+from mockluma.surfaces.dream_machine import DREAM_MACHINE
+from mockluma.web import ApiError, Dialect
+
+SURFACES: tuple[Surface, ...] = (DREAM_MACHINE,)
+ADMIN_PREFIX = "/_mockluma"
+
+
+def make_clock(config: Config) -> Clock:
+    # The one place the wall clock is read for the simulation's starting time.
+    start = time.time() if config.clock_start is None else config.clock_start
+    if config.clock == "manual":
+        return ManualClock(start)
+    return RealClock(start, config.speed)
+
+
+def build_context(config: Config) -> Context:
+    simulation = Simulation(
+        clock=make_clock(config),
+        seed=config.seed,
+        timing_mode=config.timing,
+        starting_balances={surface.name: surface.starting_balance(config) for surface in SURFACES},
+    )
+    return Context(config=config, simulation=simulation, media=MediaCatalog())
+
+
+def create_app(config: Config | None = None) -> Starlette:
+    """Build the mock: every surface at its real path, plus ``/_mockluma/`` for control."""
+    ctx = build_context(config or build_config())
+    routes = [Mount(surface.prefix, routes=list(surface.routes(ctx))) for surface in SURFACES]
+    routes.append(Mount(ADMIN_PREFIX, routes=[*admin_routes(ctx), *media_routes(ctx)]))
+
+    def dialect_for(path: str) -> Dialect:
+        for surface in SURFACES:
+            if path == surface.prefix or path.startswith(surface.prefix + "/"):
+                return surface.dialect
+        return ADMIN_DIALECT
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return exc.response()
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        dialect = dialect_for(request.url.path)
+        if exc.status_code == 404:
+            message = (
+                f"There is no endpoint at {request.url.path}. Check the path and the base URL."
+            )
+        elif exc.status_code == 405:
+            headers = {name.lower(): value for name, value in (exc.headers or {}).items()}
+            allowed = headers.get("allow", "")
+            message = f"{request.method} is not allowed on {request.url.path}; use {allowed}."
+        else:
+            message = str(exc.detail)
+        error = dialect.error(exc.status_code, message)
+        error.headers.update(exc.headers or {})
+        return error.response()
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        dialect = dialect_for(request.url.path)
+        message = (
+            f"mockluma failed while handling this request ({exc!r}). This is a bug in mockluma."
+        )
+        return dialect.error(500, message).response()
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            ApiError: api_error,
+            HTTPException: http_error,
+            Exception: server_error,
+        },
+    )
+    app.state.mockluma = ctx
+    return app
+
+
+__all__ = ["ADMIN_PREFIX", "SURFACES", "create_app"]

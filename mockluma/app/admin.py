@@ -1,0 +1,89 @@
+"""The control API under ``/_mockluma/``: health, reset and the clock. JSON in and out.
+
+Errors here use mockluma's own shape, ``{"error": "<sentence>"}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+import mockluma
+from mockluma.surfaces import Context
+from mockluma.web import ApiError, read_json
+
+
+class AdminDialect:
+    def error(self, status: int, message: str) -> ApiError:
+        return ApiError(status, {"error": message})
+
+
+ADMIN_DIALECT = AdminDialect()
+_MAX_ADVANCE = 366 * 24 * 3600
+
+
+def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
+    simulation = ctx.simulation
+
+    def clock_state() -> dict[str, Any]:
+        clock = simulation.clock
+        now = clock.now()
+        return {
+            "mode": clock.mode,
+            "speed": clock.speed,
+            "now": datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z"),
+            "epoch": now,
+            "pending_events": len(simulation.scheduler),
+        }
+
+    async def health(request: Request) -> Response:
+        return JSONResponse(
+            {"status": "ok", "version": mockluma.__version__, "seed": ctx.config.seed}
+        )
+
+    async def reset(request: Request) -> Response:
+        body = await _object(request, ctx)
+        key = body.get("api_key")
+        if key is not None and not isinstance(key, str):
+            raise ADMIN_DIALECT.error(
+                422, "'api_key' must be a string, or left out to reset every key."
+            )
+        simulation.reset(key)
+        return JSONResponse({"reset": "all" if key is None else key})
+
+    async def clock(request: Request) -> Response:
+        simulation.run_due()
+        return JSONResponse(clock_state())
+
+    async def advance(request: Request) -> Response:
+        body = await _object(request, ctx)
+        seconds = body.get("seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise ADMIN_DIALECT.error(
+                422, 'Send {"seconds": N} with N a number of seconds, N >= 0.'
+            )
+        if not 0 <= seconds <= _MAX_ADVANCE:
+            raise ADMIN_DIALECT.error(
+                422, f"'seconds' must be between 0 and {_MAX_ADVANCE} (one year), not {seconds}."
+            )
+        ran = simulation.advance(float(seconds))
+        return JSONResponse({**clock_state(), "events_run": ran})
+
+    return [
+        Route("/health", health, methods=["GET"]),
+        Route("/reset", reset, methods=["POST"]),
+        Route("/clock", clock, methods=["GET"]),
+        Route("/clock/advance", advance, methods=["POST"]),
+    ]
+
+
+async def _object(request: Request, ctx: Context) -> dict[str, Any]:
+    body = await read_json(request, max_bytes=ctx.config.max_body_bytes, dialect=ADMIN_DIALECT)
+    if not isinstance(body, dict):
+        raise ADMIN_DIALECT.error(422, "The request body must be a JSON object.")
+    return body

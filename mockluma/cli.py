@@ -1,0 +1,106 @@
+"""The ``mockluma`` command: ``mockluma serve`` runs the dev server.
+
+Commands only parse options, build a :class:`~mockluma.config.Config` and call the library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import socket
+import sys
+from collections.abc import Sequence
+
+from mockluma.config import CLOCK_MODES, LOG_LEVELS, Config, ConfigError, build_config
+from mockluma.engine.timing import TimingMode
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockluma", description="A simulated Luma backend for tests and local development."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="run the mock server",
+        description="Serve every simulated Luma API on one port until Ctrl-C.",
+    )
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, help="port to listen on; 0 picks a free one (default 8000)"
+    )
+    serve.add_argument("--clock", choices=CLOCK_MODES, help="real (default) or manual time")
+    serve.add_argument("--speed", type=float, help="simulated seconds per real second (default 1)")
+    serve.add_argument("--seed", type=int, help="seed for ids, timings and faults (default random)")
+    serve.add_argument(
+        "--timing",
+        choices=[mode.value for mode in TimingMode],
+        help="how long generations take: quick (default, ~5 s), realistic, or immediate",
+    )
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help="accept only this key (repeat for several); by default any key is accepted",
+    )
+    serve.add_argument(
+        "--credits", type=float, dest="credits_cents", help="starting balance in US cents"
+    )
+    serve.add_argument("--log-level", choices=LOG_LEVELS, help="server log level (default warning)")
+    return parser
+
+
+def serve(config: Config) -> None:
+    """Run the server in the foreground until interrupted."""
+    import uvicorn
+
+    from mockluma.app import SURFACES, create_app
+
+    app = create_app(config)
+    # Bind first, so that port 0 resolves to a real port before anything is printed.
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((config.host, config.port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(
+            f"mockluma: cannot listen on {config.host}:{config.port}: {exc.strerror}."
+        ) from None
+    port = sock.getsockname()[1]
+    host = f"[{config.host}]" if family == socket.AF_INET6 else config.host
+    base = f"http://{host}:{port}"
+    print(f"mockluma {__import__('mockluma').__version__} listening on {base}")
+    for surface in SURFACES:
+        print(f"  {surface.name:<14} {base}{surface.prefix}")
+    print(f"  {'admin':<14} {base}/_mockluma/health")
+    print(
+        f"clock: {config.clock}"
+        + (f" x{config.speed:g}" if config.clock == "real" else "")
+        + f", timing: {config.timing.value}, seed: {config.seed}. Press Ctrl-C to stop.",
+        flush=True,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level=config.log_level, access_log=False, lifespan="off")
+    )
+    # Uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal; that is a clean stop.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[sock])
+    print("mockluma stopped.", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    overrides = {key: value for key, value in vars(args).items() if key != "command"}
+    try:
+        config = build_config(overrides)
+    except ConfigError as exc:
+        raise SystemExit(f"mockluma: {exc}") from None
+    if args.command == "serve":
+        serve(config)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

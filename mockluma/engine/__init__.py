@@ -1,0 +1,3 @@
+"""The HTTP-free simulation core."""
+
+from __future__ import annotations

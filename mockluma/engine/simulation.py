@@ -1,0 +1,205 @@
+"""The simulation core: accounts, jobs and their timelines on one clock.
+
+A :class:`Simulation` is HTTP-free and single-threaded: it is only touched from the server's
+event loop (or from a test's thread when no server runs). Every public read first runs the
+events whose time has come, so state is always current without a background task; the server
+also wakes up at each due time so that side effects such as callbacks happen on time.
+
+State is namespaced by (surface, API key): each pair is an :class:`Account` with its own jobs,
+balance and sequence numbers. Randomness is derived from the seed, the surface, the key and the
+job's sequence number, so a key's jobs get the same ids and timelines whatever other keys do.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from mockluma.engine.clock import Clock
+from mockluma.engine.errors import InsufficientCredits, JobNotFound
+from mockluma.engine.jobs import Failure, Job, Phase, Plan
+from mockluma.engine.scheduler import Scheduler
+from mockluma.engine.timing import Timing, TimingMode, make_plan
+
+TransitionListener = Callable[[Job], None]
+
+
+@dataclass(slots=True)
+class Account:
+    """One API key's state on one surface."""
+
+    balance: float
+    jobs: dict[str, Job] = field(default_factory=dict)
+    sequence: int = 0
+
+
+class Simulation:
+    """Jobs moving through their phases on a shared clock, with per-key accounts."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        seed: int,
+        timing_mode: TimingMode = TimingMode.REALISTIC,
+        starting_balances: Mapping[str, float] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.seed = seed
+        self.timing_mode = timing_mode
+        self.scheduler = Scheduler()
+        self._starting_balances = dict(starting_balances or {})
+        self._accounts: dict[tuple[str, str], Account] = {}
+        self._listeners: list[TransitionListener] = []
+
+    # -- time -----------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def run_due(self) -> int:
+        """Run every event whose time has come; return how many ran."""
+        ran = 0
+        while (action := self.scheduler.pop_due(self.clock.now())) is not None:
+            action()
+            ran += 1
+        return ran
+
+    def advance(self, seconds: float) -> int:
+        """Move the clock forward, running each event at its own instant on the way."""
+        if seconds < 0:
+            raise ValueError("The clock cannot move backwards.")
+        target = self.clock.now() + seconds
+        ran = self.run_due()
+        while (due := self.scheduler.next_due()) is not None and due <= target:
+            self.clock.advance(max(0.0, due - self.clock.now()))
+            ran += self.run_due()
+        self.clock.advance(max(0.0, target - self.clock.now()))
+        return ran + self.run_due()
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def account(self, surface: str, owner: str) -> Account:
+        key = (surface, owner)
+        account = self._accounts.get(key)
+        if account is None:
+            account = Account(balance=self._starting_balances.get(surface, 0.0))
+            self._accounts[key] = account
+        return account
+
+    def balance(self, surface: str, owner: str) -> float:
+        self.run_due()
+        return self.account(surface, owner).balance
+
+    def reset(self, owner: str | None = None) -> None:
+        """Forget every account (or only ``owner``'s); the clock keeps its time."""
+        doomed = [key for key in self._accounts if owner is None or key[1] == owner]
+        for key in doomed:
+            for job in self._accounts.pop(key).jobs.values():
+                job.deleted = True
+        if owner is None:
+            self.scheduler.clear()
+
+    # -- jobs -----------------------------------------------------------------------------
+
+    def subscribe(self, listener: TransitionListener) -> None:
+        """Call ``listener(job)`` after every phase change of every job."""
+        self._listeners.append(listener)
+
+    def submit(
+        self,
+        *,
+        surface: str,
+        owner: str,
+        kind: str,
+        request: Mapping[str, Any],
+        details: dict[str, Any],
+        timing: Timing,
+        cost: float = 0.0,
+        failure: Failure | None = None,
+        stuck: bool = False,
+        mode: TimingMode | None = None,
+    ) -> Job:
+        """Accept a new job: charge its cost, plan its timeline and schedule its first step."""
+        self.run_due()
+        account = self.account(surface, owner)
+        if cost > account.balance:
+            raise InsufficientCredits(account.balance, cost)
+        account.sequence += 1
+        rng = random.Random(f"{self.seed}/{surface}/{owner}/{account.sequence}")
+        job_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        plan = make_plan(timing, mode or self.timing_mode, rng, failure=failure, stuck=stuck)
+        now = self.clock.now()
+        job = Job(job_id, surface, kind, owner, now, request, details, plan, cost=cost)
+        job.history.append((Phase.QUEUED, now))
+        account.balance -= cost
+        account.jobs[job_id] = job
+        self._schedule_next(job)
+        return job
+
+    def get(self, surface: str, owner: str, job_id: str) -> Job:
+        self.run_due()
+        job = self.account(surface, owner).jobs.get(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        return job
+
+    def page(self, surface: str, owner: str, *, offset: int, limit: int) -> tuple[list[Job], int]:
+        """Jobs newest first, ``limit`` of them after skipping ``offset``; plus the total."""
+        self.run_due()
+        jobs = self.account(surface, owner).jobs
+        return list(islice(reversed(jobs.values()), offset, offset + limit)), len(jobs)
+
+    def delete(self, surface: str, owner: str, job_id: str) -> Job:
+        job = self.get(surface, owner, job_id)
+        del self.account(surface, owner).jobs[job_id]
+        job.deleted = True
+        return job
+
+    # -- progression ----------------------------------------------------------------------
+
+    def _schedule_next(self, job: Job) -> None:
+        step = _next_step(job.plan, job.phase)
+        if step is None:
+            return
+        phase, delay, failure = step
+        entered = job.history[-1][1]
+        self.scheduler.at(entered + delay, lambda: self._transition(job, phase, failure))
+
+    def _transition(self, job: Job, phase: Phase, failure: Failure | None) -> None:
+        if job.deleted or job.phase.terminal:
+            return
+        job.phase = phase
+        job.history.append((phase, self.clock.now()))
+        if phase is Phase.FAILED:
+            job.failure = failure
+            self._refund(job)
+        for listener in self._listeners:
+            listener(job)
+        self._schedule_next(job)
+
+    def _refund(self, job: Job) -> None:
+        # Luma charges when a job is accepted and gives the money back if it fails.
+        account = self._accounts.get((job.surface, job.owner))
+        if account is not None and job.cost:
+            account.balance += job.cost
+
+
+def _next_step(plan: Plan, phase: Phase) -> tuple[Phase, float, Failure | None] | None:
+    """The next phase after ``phase`` under ``plan``, how long after entering ``phase``."""
+    failure = plan.failure
+    if phase is Phase.QUEUED:
+        if failure is not None and failure.phase is Phase.QUEUED:
+            return Phase.FAILED, min(failure.after, plan.queued_for), failure
+        return Phase.RUNNING, plan.queued_for, None
+    if phase is Phase.RUNNING:
+        if failure is not None:
+            return Phase.FAILED, failure.after, failure
+        if plan.running_for is None:
+            return None
+        return Phase.SUCCEEDED, plan.running_for, None
+    return None

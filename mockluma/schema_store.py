@@ -1,0 +1,139 @@
+"""The shipped JSON Schemas (draft 2020-12), loaded and checked once.
+
+Schemas live in ``schemas/<surface>/*.json``; each has an ``$id`` under :data:`BASE_URI`, and
+``$ref``s between files resolve through one in-memory registry (nothing is ever fetched).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from mockluma.resources import data_dir
+
+BASE_URI = "https://mockluma.local/schemas/"
+
+
+@cache
+def _registry() -> tuple[Registry[Any], dict[str, dict[str, Any]]]:
+    root = data_dir("schemas")
+    schemas: dict[str, dict[str, Any]] = {}
+    for path in sorted(root.rglob("*.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        expected = BASE_URI + path.relative_to(root).as_posix()
+        if schema.get("$id") != expected:
+            raise ValueError(f"{path}: $id must be {expected!r}, not {schema.get('$id')!r}.")
+        Draft202012Validator.check_schema(schema)
+        schemas[expected] = schema
+    registry: Registry[Any] = Registry().with_resources(
+        (uri, Resource.from_contents(schema, default_specification=DRAFT202012))
+        for uri, schema in schemas.items()
+    )
+    return registry, schemas
+
+
+def schema_ids() -> list[str]:
+    """Every shipped schema's ``$id``."""
+    return list(_registry()[1])
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """The validator for ``schemas/<name>`` (for example ``dream-machine/ping.response.json``)."""
+    registry, schemas = _registry()
+    uri = BASE_URI + name
+    if uri not in schemas:
+        raise KeyError(f"No shipped schema named {name!r}.")
+    return Draft202012Validator(schemas[uri], registry=registry)
+
+
+def first_error(name: str, instance: Any) -> ValidationError | None:
+    """The most relevant violation of schema ``name`` by ``instance``, or ``None``."""
+    error: ValidationError | None = best_match(validator(name).iter_errors(instance))
+    return error
+
+
+def describe(error: ValidationError) -> str:
+    """A one-sentence account of ``error`` naming the offending field."""
+    error = _most_specific(error)
+    where = error.json_path
+    field = where.removeprefix("$.")
+    value = error.instance
+    if where == "$" and error.validator == "type":
+        return f"The request body must be a JSON object, not {_json_type(value)}."
+    match error.validator:
+        case "required":
+            missing = error.message.split("'")[1] if "'" in error.message else error.message
+            owner = "" if where == "$" else f" in {field}"
+            return f"Field '{missing}' is required{owner}."
+        case "enum" | "const":
+            allowed = error.validator_value
+            options = allowed if isinstance(allowed, list) else [allowed]
+            listed = ", ".join(json.dumps(option) for option in options)
+            return f"Field '{field}' must be one of {listed}, not {json.dumps(value)}."
+        case "type":
+            expected = _type_words(error.validator_value)
+            return f"Field '{field}' must be of type {expected}, not {_json_type(value)}."
+        case (
+            "minimum"
+            | "maximum"
+            | "exclusiveMinimum"
+            | "exclusiveMaximum"
+            | "minLength"
+            | "maxLength"
+            | "minItems"
+            | "maxItems"
+        ):
+            return f"Field '{field}' is out of range: {error.message}."
+        case _:
+            return f"Field '{field}' is invalid: {error.message}."
+
+
+def _most_specific(error: ValidationError) -> ValidationError:
+    """Look inside ``anyOf``/``oneOf`` failures for the branch the client most likely meant.
+
+    Optional fields are written as ``anyOf: [<the real shape>, null]``; the null branch is never
+    what the client meant, so it is dropped before choosing.
+    """
+    while error.validator in ("anyOf", "oneOf") and error.context:
+        meant = [
+            sub
+            for sub in error.context
+            if not (sub.validator == "type" and sub.validator_value == "null")
+        ]
+        chosen = best_match(meant or error.context)
+        if chosen is None:
+            break
+        error = chosen
+    return error
+
+
+def _type_words(expected: Any) -> str:
+    kinds = expected if isinstance(expected, list) else [expected]
+    return " or ".join(str(kind) for kind in kinds)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def schema_path(name: str) -> Path:
+    """Where ``schemas/<name>`` lives on disk."""
+    return data_dir("schemas") / name

@@ -1,0 +1,18 @@
+"""The Dream Machine API (``api.lumalabs.ai/dream-machine/v1``), as the ``lumaai`` SDK sees it."""
+
+from __future__ import annotations
+
+from mockluma.surfaces import Surface
+from mockluma.surfaces.dream_machine.catalog import SURFACE as NAME
+from mockluma.surfaces.dream_machine.errors import DIALECT
+from mockluma.surfaces.dream_machine.routes import DreamMachineRoutes
+
+DREAM_MACHINE = Surface(
+    name=NAME,
+    prefix="/dream-machine/v1",
+    dialect=DIALECT,
+    routes=lambda ctx: DreamMachineRoutes(ctx).routes(),
+    starting_balance=lambda config: config.credits_cents,
+)
+
+__all__ = ["DREAM_MACHINE"]

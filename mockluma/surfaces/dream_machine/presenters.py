@@ -1,0 +1,51 @@
+"""Jobs as Dream Machine ``Generation`` JSON, exactly as ``GET /generations/{id}`` shows them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+
+from mockluma.engine.jobs import Job, Phase
+from mockluma.web import media_url
+
+STATES = {
+    Phase.QUEUED: "queued",
+    Phase.RUNNING: "dreaming",
+    Phase.SUCCEEDED: "completed",
+    Phase.FAILED: "failed",
+}
+
+
+def timestamp(seconds: float) -> str:
+    """ISO 8601 in UTC as Luma writes it: millisecond precision padded to six digits, ``Z``."""
+    moment = datetime.fromtimestamp(round(seconds, 3), UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}000Z"
+
+
+def generation(job: Job, request: Request) -> dict[str, Any]:
+    details = job.details
+    return {
+        "id": job.id,
+        "generation_type": details["output"],
+        "state": STATES[job.phase],
+        "failure_reason": job.failure.reason if job.failure else None,
+        "created_at": timestamp(job.created_at),
+        "assets": _assets(job, request),
+        "model": details["model"],
+        "request": dict(job.request),
+    }
+
+
+def _assets(job: Job, request: Request) -> dict[str, str | None] | None:
+    # Assets stay null until the generation completes (Luma's own tools guard for that).
+    if job.phase is not Phase.SUCCEEDED:
+        return None
+    media = job.details["media"]
+    links = {role: media_url(request, job.id, name) for role, name in media.items()}
+    return {
+        "video": links.get("video"),
+        "image": links.get("image"),
+        "progress_video": None,
+    }

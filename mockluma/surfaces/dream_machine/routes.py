@@ -1,0 +1,162 @@
+"""The Dream Machine endpoints. Each handler is a straight pipeline:
+authenticate → read → validate → engine → present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from mockluma.engine.errors import JobNotFound
+from mockluma.engine.jobs import Job
+from mockluma.surfaces import Context
+from mockluma.surfaces.dream_machine import catalog, errors, orders, presenters, validation
+from mockluma.surfaces.dream_machine.errors import DIALECT
+from mockluma.web import bearer_token, read_json
+
+Order = Callable[[Context, str, Mapping[str, Any]], Job]
+
+
+class DreamMachineRoutes:
+    """Handlers bound to one :class:`Context`."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def routes(self) -> Sequence[BaseRoute]:
+        create, derive = self.create, self.derive
+        video = create(orders.create_video, "video-create")
+        return [
+            # The legacy create path: every curl example in Luma's docs still posts here.
+            Route("/generations", video, methods=["POST"]),
+            Route("/generations", self.list_generations, methods=["GET"]),
+            Route("/generations/video", video, methods=["POST"]),
+            Route(
+                "/generations/image", create(orders.create_image, "image-create"), methods=["POST"]
+            ),
+            Route(
+                "/generations/image/reframe",
+                create(orders.reframe_image, "image-reframe"),
+                methods=["POST"],
+            ),
+            Route(
+                "/generations/video/reframe",
+                create(orders.reframe_video, "video-reframe"),
+                methods=["POST"],
+            ),
+            Route(
+                "/generations/video/modify",
+                create(orders.modify_video, "video-modify"),
+                methods=["POST"],
+            ),
+            Route("/generations/concepts/list", self.concepts, methods=["GET"]),
+            Route("/generations/camera_motion/list", self.camera_motions, methods=["GET"]),
+            Route("/generations/{id}", self.get_generation, methods=["GET"]),
+            Route("/generations/{id}", self.delete_generation, methods=["DELETE"]),
+            Route("/generations/{id}/upscale", derive(orders.upscale, "upscale"), methods=["POST"]),
+            Route("/generations/{id}/audio", derive(orders.add_audio, "audio"), methods=["POST"]),
+            Route("/ping", self.ping, methods=["GET"]),
+            Route("/credits", self.credits, methods=["GET"]),
+        ]
+
+    # -- pipeline steps -------------------------------------------------------------------
+
+    def authenticate(self, request: Request) -> str:
+        token = bearer_token(request)
+        if token is None:
+            has_header = "authorization" in request.headers
+            message = errors.MALFORMED_AUTHORIZATION if has_header else errors.MISSING_API_KEY
+            raise DIALECT.error(401, message)
+        keys = self.ctx.config.api_keys
+        if keys and token not in keys:
+            raise DIALECT.error(401, errors.INVALID_API_KEY)
+        return token
+
+    async def body(self, request: Request, schema: str) -> dict[str, Any]:
+        raw = await read_json(request, max_bytes=self.ctx.config.max_body_bytes, dialect=DIALECT)
+        body = validation.conform(f"{schema}.request.json", raw)
+        if schema == "video-create":
+            validation.check_video_request(body)
+        elif schema == "image-create":
+            validation.check_image_request(body)
+        return body
+
+    def present(self, job: Job, request: Request, status: int = 200) -> Response:
+        return JSONResponse(presenters.generation(job, request), status_code=status)
+
+    # -- handlers -------------------------------------------------------------------------
+
+    def create(self, order: Order, schema: str) -> Callable[[Request], Any]:
+        async def handler(request: Request) -> Response:
+            owner = self.authenticate(request)
+            body = await self.body(request, schema)
+            return self.present(order(self.ctx, owner, body), request, 201)
+
+        return handler
+
+    def derive(
+        self, order: Callable[[Context, str, str, Mapping[str, Any]], Job], schema: str
+    ) -> Callable[[Request], Any]:
+        # Upscale and audio answer 200, not 201, in Luma's spec.
+        async def handler(request: Request) -> Response:
+            owner = self.authenticate(request)
+            body = await self.body(request, schema)
+            job = order(self.ctx, owner, request.path_params["id"], body)
+            return self.present(job, request)
+
+        return handler
+
+    async def get_generation(self, request: Request) -> Response:
+        owner = self.authenticate(request)
+        generation_id = request.path_params["id"]
+        try:
+            job = self.ctx.simulation.get(catalog.SURFACE, owner, generation_id)
+        except JobNotFound:
+            raise errors.not_found(generation_id) from None
+        job.polls += 1
+        return self.present(job, request)
+
+    async def delete_generation(self, request: Request) -> Response:
+        owner = self.authenticate(request)
+        generation_id = request.path_params["id"]
+        try:
+            self.ctx.simulation.delete(catalog.SURFACE, owner, generation_id)
+        except JobNotFound:
+            raise errors.not_found(generation_id) from None
+        return Response(status_code=204)
+
+    async def list_generations(self, request: Request) -> Response:
+        owner = self.authenticate(request)
+        limit, offset = validation.list_query(request.query_params)
+        jobs, total = self.ctx.simulation.page(catalog.SURFACE, owner, offset=offset, limit=limit)
+        return JSONResponse(
+            {
+                "generations": [presenters.generation(job, request) for job in jobs],
+                "count": len(jobs),
+                "has_more": offset + len(jobs) < total,
+                "limit": limit,
+                "offset": offset,
+            }
+        )
+
+    async def concepts(self, request: Request) -> Response:
+        self.authenticate(request)
+        return JSONResponse(list(catalog.CONCEPTS))
+
+    async def camera_motions(self, request: Request) -> Response:
+        self.authenticate(request)
+        return JSONResponse(list(catalog.CAMERA_MOTIONS))
+
+    async def ping(self, request: Request) -> Response:
+        # The spec applies bearer auth to every operation, ping included.
+        self.authenticate(request)
+        return JSONResponse({"message": "pong"})
+
+    async def credits(self, request: Request) -> Response:
+        owner = self.authenticate(request)
+        balance = self.ctx.simulation.balance(catalog.SURFACE, owner)
+        return JSONResponse({"credit_balance": round(balance, 2)})

@@ -1,0 +1,88 @@
+"""HTTP plumbing every surface shares: bounded JSON bodies, auth headers, errors, media links.
+
+This is the only layer besides the surfaces and the app that knows about Starlette; the engine
+below it never does. Each surface supplies a :class:`Dialect` so that the same failure (a body
+that is too large, a malformed document) is answered in that API's own error shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+
+class ApiError(Exception):
+    """A response in a surface's own error dialect, raised from anywhere in a handler."""
+
+    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(f"{status}: {body!r}")
+        self.status = status
+        self.body = body
+        self.headers = dict(headers or {})
+
+    def response(self) -> Response:
+        return JSONResponse(self.body, status_code=self.status, headers=self.headers)
+
+
+class Dialect(Protocol):
+    """How one API words its errors."""
+
+    def error(self, status: int, message: str) -> ApiError:
+        """The error response for ``status`` carrying ``message``."""
+
+
+async def read_body(request: Request, *, max_bytes: int, dialect: Dialect) -> bytes:
+    """The raw body, refused with 413 as soon as it grows past ``max_bytes``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(dialect, max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(dialect, max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(dialect: Dialect, max_bytes: int) -> ApiError:
+    return dialect.error(
+        413, f"Request body is too large: the limit is {max_bytes} bytes. Send a smaller body."
+    )
+
+
+async def read_json(request: Request, *, max_bytes: int, dialect: Dialect) -> Any:
+    """The body parsed as JSON; an empty body counts as ``{}``."""
+    raw = await read_body(request, max_bytes=max_bytes, dialect=dialect)
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise dialect.error(400, "Request body is not valid UTF-8 JSON.") from None
+    except json.JSONDecodeError as exc:
+        raise dialect.error(
+            400,
+            f"Request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
+        ) from None
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, or ``None``."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def media_url(request: Request, token: str, name: str) -> str:
+    """An absolute URL on this server that serves the shipped media file ``name``."""
+    return f"{request.base_url}_mockluma/media/{token}/{name}"
