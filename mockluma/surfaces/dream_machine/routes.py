@@ -19,6 +19,7 @@ from mockluma.surfaces.dream_machine.errors import DIALECT
 from mockluma.web import bearer_token, read_json
 
 Order = Callable[[Context, str, Mapping[str, Any]], Job]
+Check = Callable[[Mapping[str, Any]], None]
 
 
 class DreamMachineRoutes:
@@ -29,14 +30,16 @@ class DreamMachineRoutes:
 
     def routes(self) -> Sequence[BaseRoute]:
         create, derive = self.create, self.derive
-        video = create(orders.create_video, "video-create")
+        video = create(orders.create_video, "video-create", validation.check_video_request)
         return [
             # The legacy create path: every curl example in Luma's docs still posts here.
             Route("/generations", video, methods=["POST"]),
             Route("/generations", self.list_generations, methods=["GET"]),
             Route("/generations/video", video, methods=["POST"]),
             Route(
-                "/generations/image", create(orders.create_image, "image-create"), methods=["POST"]
+                "/generations/image",
+                create(orders.create_image, "image-create", validation.check_image_request),
+                methods=["POST"],
             ),
             Route(
                 "/generations/image/reframe",
@@ -78,22 +81,21 @@ class DreamMachineRoutes:
 
     async def body(self, request: Request, schema: str) -> dict[str, Any]:
         raw = await read_json(request, max_bytes=self.ctx.config.max_body_bytes, dialect=DIALECT)
-        body = validation.conform(f"{schema}.request.json", raw)
-        if schema == "video-create":
-            validation.check_video_request(body)
-        elif schema == "image-create":
-            validation.check_image_request(body)
-        return body
+        return validation.conform(f"{schema}.request.json", raw)
 
     def present(self, job: Job, request: Request, status: int = 200) -> Response:
         return JSONResponse(presenters.generation(job, request), status_code=status)
 
     # -- handlers -------------------------------------------------------------------------
 
-    def create(self, order: Order, schema: str) -> Callable[[Request], Any]:
+    def create(
+        self, order: Order, schema: str, check: Check | None = None
+    ) -> Callable[[Request], Any]:
         async def handler(request: Request) -> Response:
             owner = self.authenticate(request)
             body = await self.body(request, schema)
+            if check is not None:
+                check(body)
             return self.present(order(self.ctx, owner, body), request, 201)
 
         return handler
