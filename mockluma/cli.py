@@ -35,7 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--timing",
         choices=[mode.value for mode in TimingMode],
-        help="how long generations take: quick (default, ~5 s), realistic, or immediate",
+        help="how long generations take: quick (default, about 5 s) or realistic (per model)",
+    )
+    serve.add_argument(
+        "--progression",
+        metavar="POLICY",
+        help="what moves generations on: clock (default), immediate, or polls:N",
     )
     serve.add_argument(
         "--api-key",
@@ -79,7 +84,8 @@ def serve(config: Config) -> None:
     print(
         f"clock: {config.clock}"
         + (f" x{config.speed:g}" if config.clock == "real" else "")
-        + f", timing: {config.timing.value}, seed: {config.seed}. Press Ctrl-C to stop.",
+        + f", timing: {config.timing.value}, progression: {config.progression},"
+        + f" seed: {config.seed}. Press Ctrl-C to stop.",
         flush=True,
     )
     server = uvicorn.Server(

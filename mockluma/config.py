@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.timing import TimingMode
 
 
@@ -38,11 +39,16 @@ class Config:
     """Simulated time at start-up, in Unix seconds; ``None`` means the wall-clock time."""
     seed: int = field(default_factory=lambda: secrets.randbelow(2**31))
     timing: TimingMode = TimingMode.QUICK
+    """``quick`` (about five seconds per job) or ``realistic`` (per-model durations)."""
+    progression: Progression = BY_CLOCK
+    """``clock``, ``polls:N`` or ``immediate``; see :mod:`mockluma.engine.progression`."""
     api_keys: frozenset[str] = frozenset()
     """Accepted API keys; empty means any non-empty key is accepted."""
     credits_cents: float = 100_000.0
     """Starting Dream Machine balance of every key, in US cents."""
     max_body_bytes: int = 1_048_576
+    journal_limit: int = 10_000
+    """How many exchanges the journal keeps; the oldest are dropped first."""
     log_level: str = "warning"
 
     def __post_init__(self) -> None:
@@ -54,30 +60,49 @@ class Config:
             raise ConfigError(f"port must be between 0 and 65535, not {self.port!r}.")
         if self.credits_cents < 0:
             raise ConfigError("credits must not be negative.")
+        if self.journal_limit < 1:
+            raise ConfigError("journal_limit must be at least 1.")
         if self.max_body_bytes < 1024:
             raise ConfigError("max_body_bytes must be at least 1024.")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(
                 f"log_level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}."
             )
+        if not isinstance(self.timing, TimingMode):
+            raise ConfigError(f"timing must be quick or realistic, not {self.timing!r}.")
+        if not isinstance(self.progression, Progression):
+            raise ConfigError(f"progression must be a Progression, not {self.progression!r}.")
         if any(not key.strip() for key in self.api_keys):
             raise ConfigError("api_keys must not contain empty keys.")
 
 
-def _coerce(name: str, raw: str) -> Any:
-    kind = {f.name: f.type for f in dataclasses.fields(Config)}[name]
+def _api_keys(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+# How a setting is read from text (an environment variable, or a string override).
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "port": int,
+    "speed": float,
+    "clock_start": float,
+    "seed": int,
+    "credits_cents": float,
+    "max_body_bytes": int,
+    "journal_limit": int,
+    "timing": TimingMode,
+    "progression": Progression.parse,
+    "api_keys": _api_keys,
+}
+
+
+def _parse(name: str, raw: str, origin: str) -> Any:
+    parser = _PARSERS.get(name)
+    if parser is None:
+        return raw
     try:
-        if kind == "int":
-            return int(raw)
-        if kind in ("float", "float | None"):
-            return float(raw)
-        if kind == "TimingMode":
-            return TimingMode(raw)
-        if kind == "frozenset[str]":
-            return frozenset(part.strip() for part in raw.split(",") if part.strip())
-    except ValueError:
-        raise ConfigError(f"MOCKLUMA_{name.upper()}={raw!r} is not a valid {name}.") from None
-    return raw
+        return parser(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{origin}={raw!r} is not a valid {name}: {exc}") from None
 
 
 def build_config(
@@ -92,20 +117,18 @@ def build_config(
     values: dict[str, Any] = {}
     names = [f.name for f in dataclasses.fields(Config)]
     for name in names:
-        raw = environ.get(f"MOCKLUMA_{name.upper()}")
+        variable = f"MOCKLUMA_{name.upper()}"
+        raw = environ.get(variable)
         if raw is not None and raw != "":
-            values[name] = _coerce(name, raw)
+            values[name] = _parse(name, raw, variable)
     for name, value in (overrides or {}).items():
         if name not in names:
             raise ConfigError(f"Unknown setting {name!r}; known settings: {', '.join(names)}.")
-        if value is not None:
-            values[name] = value
-    if "timing" in values and not isinstance(values["timing"], TimingMode):
-        try:
-            values["timing"] = TimingMode(values["timing"])
-        except ValueError:
-            modes = ", ".join(mode.value for mode in TimingMode)
-            raise ConfigError(f"timing must be one of {modes}, not {values['timing']!r}.") from None
-    if "api_keys" in values:
-        values["api_keys"] = frozenset(values["api_keys"])
+        if value is None:
+            continue
+        if isinstance(value, str) and name != "api_keys":
+            value = _parse(name, value, name)
+        elif name == "api_keys":
+            value = _api_keys(value) if isinstance(value, str) else frozenset(value)
+        values[name] = value
     return Config(**values)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -37,11 +36,6 @@ def _registry() -> tuple[Registry[Any], dict[str, dict[str, Any]]]:
         for uri, schema in schemas.items()
     )
     return registry, schemas
-
-
-def schema_ids() -> list[str]:
-    """Every shipped schema's ``$id``."""
-    return list(_registry()[1])
 
 
 @cache
@@ -132,8 +126,3 @@ def _json_type(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return "object"
-
-
-def schema_path(name: str) -> Path:
-    """Where ``schemas/<name>`` lives on disk."""
-    return data_dir("schemas") / name

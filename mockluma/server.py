@@ -1,8 +1,9 @@
-"""Running the app on a real socket in a background thread (for tests and the Python handle).
+"""Running the app off the caller's thread: an event loop in a daemon thread, optionally serving
+the app with uvicorn on a real socket.
 
-The server gets its own event loop in a daemon thread; :meth:`ThreadedServer.call` runs a
-function on that loop, so the simulation is only ever touched from one thread. Uvicorn installs
-no signal handlers outside the main thread, so Ctrl-C still reaches the test runner.
+Everything that touches the simulation runs on that one loop (requests, and the handle's
+controls through :meth:`LoopThread.call`), so the engine never needs locks. Uvicorn installs no
+signal handlers outside the main thread, so Ctrl-C still reaches the test runner.
 """
 
 from __future__ import annotations
@@ -10,13 +11,52 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import uvicorn
 from starlette.types import ASGIApp
 
 T = TypeVar("T")
+
+
+class LoopThread:
+    """An asyncio event loop running in a background daemon thread."""
+
+    def __init__(self, name: str = "mockluma-loop") -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive() and not self._loop.is_closed()
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
+        """Start ``coroutine`` on the loop; the returned future holds its outcome."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run ``coroutine`` on the loop and wait for its result."""
+        return self.submit(coroutine).result()
+
+    def call(self, function: Callable[[], T]) -> T:
+        """Run ``function`` on the loop's thread and return its result."""
+
+        async def invoke() -> T:
+            return function()
+
+        return self.run(invoke())
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+        if not self._loop.is_closed():
+            self._loop.close()
 
 
 class _Server(uvicorn.Server):
@@ -39,11 +79,10 @@ class ThreadedServer:
         self.host = host
         self._requested_port = port
         self._log_level = log_level
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self.loop = LoopThread("mockluma-server")
         self._server: _Server | None = None
+        self._served: Future[None] | None = None
         self.port = 0
-        self.error: BaseException | None = None
 
     @property
     def url(self) -> str:
@@ -59,48 +98,24 @@ class ThreadedServer:
             self.app, log_level=self._log_level, access_log=False, lifespan="off"
         )
         self._server = _Server(config, ready)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._run, args=(sock,), name=f"mockluma-{self.port}", daemon=True
-        )
-        self._thread.start()
-        if not ready.wait(timeout) or self.error is not None:
+        self.loop.start()
+
+        async def serve() -> None:
+            assert self._server is not None
+            try:
+                await self._server.serve(sockets=[sock])
+            finally:
+                sock.close()
+
+        self._served = self.loop.submit(serve())
+        if not ready.wait(timeout):
             self.stop()
-            raise RuntimeError(f"The mock server did not start: {self.error!r}") from self.error
-
-    def _run(self, sock: socket.socket) -> None:
-        assert self._loop is not None
-        assert self._server is not None
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._server.serve(sockets=[sock]))
-        except BaseException as exc:  # surfaced to the caller through .error
-            self.error = exc
-        finally:
-            sock.close()
-            self._loop.close()
-
-    def call(self, function: Callable[[], T]) -> T:
-        """Run ``function`` on the server's event loop and return its result."""
-        loop = self._loop
-        if loop is None or loop.is_closed() or not loop.is_running():
-            return function()
-
-        async def invoke() -> T:
-            return function()
-
-        return asyncio.run_coroutine_threadsafe(invoke(), loop).result()
+            raise RuntimeError("The mock server did not start in time.")
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join()
-        self._thread = None
-
-    def __enter__(self) -> ThreadedServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.stop()
+        if self._served is not None:
+            self._served.result()
+            self._served = None
+        self.loop.stop()

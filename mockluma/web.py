@@ -1,8 +1,8 @@
 """HTTP plumbing every surface shares: bounded JSON bodies, auth headers, errors, media links.
 
-This is the only layer besides the surfaces and the app that knows about Starlette; the engine
-below it never does. Each surface supplies a :class:`Dialect` so that the same failure (a body
-that is too large, a malformed document) is answered in that API's own error shape.
+The engine below this layer never imports Starlette. Each surface supplies a :class:`Dialect`
+so that the same failure (a body that is too large, a malformed document) is answered in that
+API's own error shape.
 """
 
 from __future__ import annotations
@@ -62,14 +62,30 @@ async def read_json(request: Request, *, max_bytes: int, dialect: Dialect) -> An
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
+        document = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        # Whatever is accepted must be writable back out as strict JSON: this refuses numbers
+        # too large for a float (1e999) and lone UTF-16 surrogates ("\ud800").
+        json.dumps(document, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except UnicodeError:
         raise dialect.error(400, "Request body is not valid UTF-8 JSON.") from None
     except json.JSONDecodeError as exc:
         raise dialect.error(
             400,
             f"Request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
         ) from None
+    except (ValueError, RecursionError) as exc:
+        raise dialect.error(400, f"Request body is not acceptable JSON: {_reason(exc)}.") from None
+    return document
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    return str(exc).rstrip(".") or "a value is out of range"
 
 
 def bearer_token(request: Request) -> str | None:

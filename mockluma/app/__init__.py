@@ -6,14 +6,17 @@ import time
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 
 from mockluma.app.admin import ADMIN_DIALECT, admin_routes
+from mockluma.app.journaling import JournalMiddleware
 from mockluma.app.media import media_routes
 from mockluma.config import Config, build_config
 from mockluma.engine.clock import Clock, ManualClock, RealClock
+from mockluma.engine.journal import Journal
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
 from mockluma.surfaces import Context, Surface
@@ -32,14 +35,25 @@ def make_clock(config: Config) -> Clock:
     return RealClock(start, config.speed)
 
 
+def starting_balances(config: Config) -> dict[str, float]:
+    """What a new account holds on each surface."""
+    return {surface.name: surface.starting_balance(config) for surface in SURFACES}
+
+
 def build_context(config: Config) -> Context:
     simulation = Simulation(
         clock=make_clock(config),
         seed=config.seed,
         timing_mode=config.timing,
-        starting_balances={surface.name: surface.starting_balance(config) for surface in SURFACES},
+        progression=config.progression,
+        starting_balances=starting_balances(config),
     )
-    return Context(config=config, simulation=simulation, media=MediaCatalog())
+    return Context(
+        config=config,
+        simulation=simulation,
+        media=MediaCatalog(),
+        journal=Journal(config.journal_limit),
+    )
 
 
 def create_app(config: Config | None = None) -> Starlette:
@@ -76,6 +90,7 @@ def create_app(config: Config | None = None) -> Starlette:
         return error.response()
 
     async def server_error(request: Request, exc: Exception) -> Response:
+        ctx.errors.append(exc)
         dialect = dialect_for(request.url.path)
         message = (
             f"mockluma failed while handling this request ({exc!r}). This is a bug in mockluma."
@@ -89,6 +104,7 @@ def create_app(config: Config | None = None) -> Starlette:
             HTTPException: http_error,
             Exception: server_error,
         },
+        middleware=[Middleware(JournalMiddleware, ctx=ctx)],
     )
     app.state.mockluma = ctx
     return app

@@ -36,7 +36,7 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
         return {
             "mode": clock.mode,
             "speed": clock.speed,
-            "now": datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z"),
+            "now": _iso(now),
             "epoch": now,
             "pending_events": len(simulation.scheduler),
         }
@@ -54,6 +54,8 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
                 422, "'api_key' must be a string, or left out to reset every key."
             )
         simulation.reset(key)
+        if key is None:
+            ctx.journal.clear()
         return JSONResponse({"reset": "all" if key is None else key})
 
     async def clock(request: Request) -> Response:
@@ -74,8 +76,43 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
         ran = simulation.advance(float(seconds))
         return JSONResponse({**clock_state(), "events_run": ran})
 
+    async def journal(request: Request) -> Response:
+        params = request.query_params
+        filters: dict[str, Any] = {
+            name: params[name]
+            for name in ("method", "path", "generation_id", "api_key")
+            if params.get(name)
+        }
+        if params.get("status"):
+            if not params["status"].isdigit():
+                raise ADMIN_DIALECT.error(422, "'status' must be an HTTP status code.")
+            filters["status"] = int(params["status"])
+        entries = ctx.journal.find(**filters)
+        return JSONResponse(
+            [
+                {
+                    "sequence": entry.sequence,
+                    "at": _iso(entry.at),
+                    "method": entry.method,
+                    "path": entry.path,
+                    "query": entry.query,
+                    "api_key": entry.api_key,
+                    "status": entry.status,
+                    "request": entry.request_json(),
+                    "response": entry.response_json(),
+                }
+                for entry in entries
+            ]
+        )
+
+    async def clear_journal(request: Request) -> Response:
+        ctx.journal.clear()
+        return Response(status_code=204)
+
     return [
         Route("/health", health, methods=["GET"]),
+        Route("/journal", journal, methods=["GET"]),
+        Route("/journal", clear_journal, methods=["DELETE"]),
         Route("/reset", reset, methods=["POST"]),
         Route("/clock", clock, methods=["GET"]),
         Route("/clock/advance", advance, methods=["POST"]),
@@ -87,3 +124,7 @@ async def _object(request: Request, ctx: Context) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ADMIN_DIALECT.error(422, "The request body must be a JSON object.")
     return body
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")

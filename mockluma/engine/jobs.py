@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from mockluma.engine.scheduler import EventHandle
+
 
 class Phase(StrEnum):
     QUEUED = "queued"
@@ -63,7 +65,10 @@ class Job:
     failure: Failure | None = None
     history: list[tuple[Phase, float]] = field(default_factory=list)
     polls: int = 0
+    """Polls of this job since it entered its current phase."""
     deleted: bool = False
+    pending: EventHandle | None = None
+    """The scheduled event that will move the job on, if any."""
 
     def entered(self, phase: Phase) -> float | None:
         """When the job entered ``phase``, if it has."""

@@ -2,8 +2,7 @@
 
 A :class:`Simulation` is HTTP-free and single-threaded: it is only touched from the server's
 event loop (or from a test's thread when no server runs). Every public read first runs the
-events whose time has come, so state is always current without a background task; the server
-also wakes up at each due time so that side effects such as callbacks happen on time.
+events whose time has come, so state is always current without a background task.
 
 State is namespaced by (surface, API key): each pair is an :class:`Account` with its own jobs,
 balance and sequence numbers. Randomness is derived from the seed, the surface, the key and the
@@ -22,6 +21,7 @@ from typing import Any
 from mockluma.engine.clock import Clock
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
 from mockluma.engine.jobs import Failure, Job, Phase, Plan
+from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.scheduler import Scheduler
 from mockluma.engine.timing import Timing, TimingMode, make_plan
 
@@ -46,13 +46,15 @@ class Simulation:
         clock: Clock,
         seed: int,
         timing_mode: TimingMode = TimingMode.REALISTIC,
+        progression: Progression = BY_CLOCK,
         starting_balances: Mapping[str, float] | None = None,
     ) -> None:
         self.clock = clock
         self.seed = seed
         self.timing_mode = timing_mode
+        self.progression = progression
         self.scheduler = Scheduler()
-        self._starting_balances = dict(starting_balances or {})
+        self.starting_balances = dict(starting_balances or {})
         self._accounts: dict[tuple[str, str], Account] = {}
         self._listeners: list[TransitionListener] = []
 
@@ -87,7 +89,7 @@ class Simulation:
         key = (surface, owner)
         account = self._accounts.get(key)
         if account is None:
-            account = Account(balance=self._starting_balances.get(surface, 0.0))
+            account = Account(balance=self.starting_balances.get(surface, 0.0))
             self._accounts[key] = account
         return account
 
@@ -103,6 +105,24 @@ class Simulation:
                 job.deleted = True
         if owner is None:
             self.scheduler.clear()
+
+    def reconfigure(
+        self,
+        *,
+        clock: Clock | None = None,
+        seed: int | None = None,
+        timing_mode: TimingMode | None = None,
+        progression: Progression | None = None,
+        starting_balances: Mapping[str, float] | None = None,
+    ) -> None:
+        """Forget everything and start again with the given settings (others are kept)."""
+        self.reset()
+        self.clock = clock or self.clock
+        self.seed = self.seed if seed is None else seed
+        self.timing_mode = timing_mode or self.timing_mode
+        self.progression = progression or self.progression
+        if starting_balances is not None:
+            self.starting_balances = dict(starting_balances)
 
     # -- jobs -----------------------------------------------------------------------------
 
@@ -122,7 +142,7 @@ class Simulation:
         cost: float = 0.0,
         failure: Failure | None = None,
         stuck: bool = False,
-        mode: TimingMode | None = None,
+        instant: bool = False,
     ) -> Job:
         """Accept a new job: charge its cost, plan its timeline and schedule its first step."""
         self.run_due()
@@ -132,7 +152,10 @@ class Simulation:
         account.sequence += 1
         rng = random.Random(f"{self.seed}/{surface}/{owner}/{account.sequence}")
         job_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        plan = make_plan(timing, mode or self.timing_mode, rng, failure=failure, stuck=stuck)
+        instant = instant or self.progression.kind == "immediate"
+        plan = make_plan(
+            timing, self.timing_mode, rng, failure=failure, stuck=stuck, instant=instant
+        )
         now = self.clock.now()
         job = Job(job_id, surface, kind, owner, now, request, details, plan, cost=cost)
         job.history.append((Phase.QUEUED, now))
@@ -148,11 +171,26 @@ class Simulation:
             raise JobNotFound(job_id)
         return job
 
+    def poll(self, job: Job) -> Job:
+        """Count a client's look at ``job``; under ``polls:N`` the Nth look moves it on."""
+        job.polls += 1
+        policy = self.progression
+        if policy.kind == "polls" and job.polls >= policy.polls and not job.phase.terminal:
+            step = _next_step(job.plan, job.phase)
+            if step is not None:
+                if job.pending is not None:
+                    job.pending.cancel()
+                phase, _, failure = step
+                self._transition(job, phase, failure)
+        return job
+
     def page(self, surface: str, owner: str, *, offset: int, limit: int) -> tuple[list[Job], int]:
         """Jobs newest first, ``limit`` of them after skipping ``offset``; plus the total."""
         self.run_due()
         jobs = self.account(surface, owner).jobs
-        return list(islice(reversed(jobs.values()), offset, offset + limit)), len(jobs)
+        start = min(offset, len(jobs))
+        stop = min(offset + limit, len(jobs))
+        return list(islice(reversed(jobs.values()), start, stop)), len(jobs)
 
     def delete(self, surface: str, owner: str, job_id: str) -> Job:
         job = self.get(surface, owner, job_id)
@@ -168,12 +206,16 @@ class Simulation:
             return
         phase, delay, failure = step
         entered = job.history[-1][1]
-        self.scheduler.at(entered + delay, lambda: self._transition(job, phase, failure))
+        job.pending = self.scheduler.at(
+            entered + delay, lambda: self._transition(job, phase, failure)
+        )
 
     def _transition(self, job: Job, phase: Phase, failure: Failure | None) -> None:
         if job.deleted or job.phase.terminal:
             return
         job.phase = phase
+        job.polls = 0
+        job.pending = None
         job.history.append((phase, self.clock.now()))
         if phase is Phase.FAILED:
             job.failure = failure

@@ -6,8 +6,10 @@ those tables are informed guesses, documented by the surface). The engine's
 
 - ``realistic``: the surface's table, sampled with the job's seeded random generator;
 - ``quick``: about five seconds for anything (1-2 s queued, 3-6 s running), so a person can watch
-  a generation move through its states in a dev UI;
-- ``immediate``: zero-length phases; the job is finished by the next request.
+  a generation move through its states in a dev UI.
+
+Independently of the mode, a job can be *instant* (zero-length phases: finished by the next
+request), which is what the ``immediate`` progression and synchronous requests use.
 """
 
 from __future__ import annotations
@@ -31,11 +33,10 @@ class Timing:
 class TimingMode(StrEnum):
     REALISTIC = "realistic"
     QUICK = "quick"
-    IMMEDIATE = "immediate"
 
 
 _QUICK = Timing(queued=Uniform(1.0, 2.0), running=Uniform(3.0, 6.0))
-_IMMEDIATE = Timing(queued=Fixed(0.0), running=Fixed(0.0))
+_INSTANT = Timing(queued=Fixed(0.0), running=Fixed(0.0))
 
 
 def make_plan(
@@ -45,9 +46,10 @@ def make_plan(
     *,
     failure: Failure | None = None,
     stuck: bool = False,
+    instant: bool = False,
 ) -> Plan:
-    """Sample a job's timeline under ``mode``."""
-    chosen = {TimingMode.REALISTIC: timing, TimingMode.QUICK: _QUICK}.get(mode, _IMMEDIATE)
+    """Sample a job's timeline under ``mode`` (or a zero-length one if ``instant``)."""
+    chosen = _INSTANT if instant else timing if mode is TimingMode.REALISTIC else _QUICK
     queued_for = chosen.queued.sample(rng)
     running_for = chosen.running.sample(rng)
     return Plan(queued_for, None if stuck else running_for, failure)

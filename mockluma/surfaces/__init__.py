@@ -8,11 +8,12 @@ Adding an API means adding a package and one entry in :data:`mockluma.app.SURFAC
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.routing import BaseRoute
 
 from mockluma.config import Config
+from mockluma.engine.journal import Journal
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
 from mockluma.web import Dialect
@@ -25,6 +26,9 @@ class Context:
     config: Config
     simulation: Simulation
     media: MediaCatalog
+    journal: Journal = field(default_factory=Journal)
+    errors: list[BaseException] = field(default_factory=list)
+    """Unexpected exceptions raised while handling requests (bugs, surfaced to tests)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,11 +87,28 @@ def test_the_video_request_is_echoed_field_by_field(client: LumaAI, http: httpx.
     }
 
 
-def test_unset_fields_are_echoed_as_null(http: httpx.Client) -> None:
+def test_defaults_are_echoed_and_other_unset_fields_are_null(http: httpx.Client) -> None:
     body = http.post("/generations/video", json={"model": "ray-2", "prompt": "minimal"}).json()
-    assert body["request"]["keyframes"] is None
-    assert body["request"]["aspect_ratio"] is None
+    assert body["request"] == {
+        "generation_type": "video",
+        "prompt": "minimal",
+        "aspect_ratio": "16:9",
+        "loop": False,
+        "keyframes": None,
+        "callback_url": None,
+        "model": "ray-2",
+        "resolution": "720p",
+        "duration": "5s",
+        "concepts": None,
+    }
     assert body["failure_reason"] is None
+    image = http.post("/generations/image", json={"model": "photon-1"}).json()["request"]
+    assert (image["aspect_ratio"], image["format"], image["sync"], image["sync_timeout"]) == (
+        "16:9",
+        "jpg",
+        False,
+        60,
+    )
 
 
 @pytest.mark.parametrize("image_format", ["jpg", "png"])

@@ -216,7 +216,7 @@ def test_unknown_ids_and_paths_are_404_in_the_dialect(http: httpx.Client) -> Non
     [
         ({}, "No API key was sent"),
         ({"Authorization": "Token abc"}, "not a bearer token"),
-        ({"Authorization": "Bearer"}, "not a bearer token"),
+        ({"Authorization": "Bearer"}, "No API key was sent"),
     ],
     ids=["missing", "wrong-scheme", "empty"],
 )
@@ -265,3 +265,58 @@ def test_an_empty_balance_refuses_new_generations() -> None:
         assert "Insufficient credits" in refused.value.body["detail"]  # type: ignore[index]
         assert sdk.credits.get().credit_balance == pytest.approx(1.0)
         assert sdk.generations.list().count == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"model":"photon-1","prompt":"abc","sync_timeout":Infinity}', "Infinity is not a JSON number"),
+        (b'{"model":"photon-1","prompt":"abc","image_ref":[{"weight":NaN}]}', "NaN is not a JSON number"),
+        (b'{"model":"photon-1","prompt":"abc","modify_image_ref":{"weight":1e999}}', "Out of range float"),
+        (b'{"model":"photon-1","prompt":"\\ud800abc"}', "not valid UTF-8"),
+        (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+        (b'{"model":"photon-1","prompt":"abc","x":' + b"9" * 5000 + b"}", "not acceptable JSON"),
+    ],
+    ids=["infinity", "nan", "overflow", "lone-surrogate", "deep", "huge-integer"],
+)  # fmt: skip
+def test_json_that_cannot_be_echoed_back_is_refused_without_charging(
+    http: httpx.Client, client: LumaAI, raw: bytes, message: str
+) -> None:
+    response = http.post(
+        "/generations/image", content=raw, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+    assert client.credits.get().credit_balance == 100_000.0
+    assert client.generations.list().count == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/generations/video", {"model": "ray-2", "prompt": "abc", "callback_url": "http://[::1"}, 422),
+        ("/generations/video", {"model": "ray-2", "prompt": "abc", "duration": "²s"}, 201),
+        ("/generations/image", {"model": "photon-1"}, 201),
+        ("/generations/image", {"model": "photon-1", "style_ref": [{"url": "https://x.test/s.jpg"}] * 6}, 201),
+    ],
+    ids=["broken-ipv6-callback", "odd-digit-duration", "image-without-prompt", "many-style-refs"],
+)  # fmt: skip
+def test_odd_but_harmless_inputs_get_a_4xx_or_work(
+    http: httpx.Client, path: str, body: dict[str, Any], status: int
+) -> None:
+    assert http.post(path, json=body).status_code == status
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=99999999999999999999999",
+        "offset=99999999999999999999",
+        "limit=9223372036854775807&offset=1",
+    ],
+)
+def test_huge_list_windows_are_just_empty_or_short(http: httpx.Client, query: str) -> None:
+    http.post("/generations/video", json={"model": "ray-2", "prompt": "one"})
+    response = http.get(f"/generations?{query}")
+    assert response.status_code == 200
+    assert response.json()["count"] <= 1

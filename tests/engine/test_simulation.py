@@ -164,9 +164,9 @@ def test_timing_modes_reshape_the_plan() -> None:
     assert 1 <= quick.plan.queued_for <= 2
     assert quick.plan.running_for is not None
     assert 3 <= quick.plan.running_for <= 6
-    immediate = make(TimingMode.IMMEDIATE)
-    job = submit(immediate, timing=slow)
-    immediate.run_due()
+    instant = make()
+    job = submit(instant, timing=slow, instant=True)
+    instant.run_due()
     assert job.phase is Phase.SUCCEEDED
 
 

@@ -14,13 +14,12 @@ from mockluma.engine.timing import Timing
 
 SURFACE = "dream-machine"
 
-ASPECT_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21")
-VIDEO_MODELS = ("ray-2", "ray-flash-2")
-IMAGE_MODELS = ("photon-1", "photon-flash-1")
 DEFAULT_ASPECT_RATIO = "16:9"
 DEFAULT_RESOLUTION = "720p"
 DEFAULT_DURATION = "5s"
 DEFAULT_IMAGE_FORMAT = "jpg"
+DEFAULT_SYNC_TIMEOUT = 60
+DEFAULT_UPSCALE_RESOLUTION = "1080p"
 FRAMES_PER_SECOND = 24
 PROMPT_MIN = 3
 PROMPT_MAX = 5000
@@ -54,7 +53,9 @@ AUDIO_CENTS_PER_SECOND = 2.0
 def seconds_of(duration: str | None) -> int:
     """Whole seconds of a duration such as ``"5s"``; unknown strings count as five seconds."""
     text = (duration or DEFAULT_DURATION).strip().lower().removesuffix("s")
-    return int(text) if text.isdigit() and 0 < int(text) <= 60 else 5
+    if text.isascii() and text.isdigit() and 0 < int(text) <= 60:
+        return int(text)
+    return 5
 
 
 def video_size(aspect_ratio: str, resolution: str | None) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
 from mockluma.engine.jobs import Job, Phase
-from mockluma.engine.timing import Timing, TimingMode
+from mockluma.engine.timing import Timing
 from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import catalog
 from mockluma.surfaces.dream_machine.errors import DIALECT, bad_request, not_found
@@ -34,17 +34,20 @@ def create_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
     aspect = body.get("aspect_ratio") or (
         sources[0].details["aspect_ratio"] if sources else catalog.DEFAULT_ASPECT_RATIO
     )
-    seconds = catalog.seconds_of(body.get("duration"))
+    resolution = body.get("resolution") or catalog.DEFAULT_RESOLUTION
+    duration = body.get("duration") or catalog.DEFAULT_DURATION
+    seconds = catalog.seconds_of(duration)
+    # The echo shows the value used for every field that has a default, as Luma's responses do.
     echo: JSON = {
         "generation_type": "video",
         "prompt": body.get("prompt"),
-        "aspect_ratio": body.get("aspect_ratio"),
-        "loop": body.get("loop"),
+        "aspect_ratio": aspect,
+        "loop": bool(body.get("loop")),
         "keyframes": _keyframes_echo(body.get("keyframes")),
         "callback_url": body.get("callback_url"),
         "model": model,
-        "resolution": body.get("resolution"),
-        "duration": body.get("duration"),
+        "resolution": resolution,
+        "duration": duration,
         "concepts": _concepts_echo(body.get("concepts")),
     }
     return _submit(
@@ -52,34 +55,35 @@ def create_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         owner,
         echo,
         _video_output(ctx, model, aspect, seconds),
-        catalog.video_timing(model, body.get("resolution"), seconds),
-        catalog.video_price(model, aspect, body.get("resolution"), seconds),
+        catalog.video_timing(model, resolution, seconds),
+        catalog.video_price(model, aspect, resolution, seconds),
     )
 
 
 def create_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
     model = body["model"]
     aspect = body.get("aspect_ratio") or catalog.DEFAULT_ASPECT_RATIO
+    image_format = body.get("format") or catalog.DEFAULT_IMAGE_FORMAT
     echo: JSON = {
         "generation_type": "image",
         "model": model,
         "prompt": body.get("prompt"),
-        "aspect_ratio": body.get("aspect_ratio"),
-        "format": body.get("format"),
+        "aspect_ratio": aspect,
+        "format": image_format,
         "callback_url": body.get("callback_url"),
         "image_ref": _weighted_list(body.get("image_ref")),
         "style_ref": _weighted_list(body.get("style_ref")),
         "character_ref": _character_echo(body.get("character_ref")),
         "modify_image_ref": _weighted(body.get("modify_image_ref")),
-        "sync": body.get("sync"),
-        "sync_timeout": body.get("sync_timeout"),
+        "sync": bool(body.get("sync")),
+        "sync_timeout": body.get("sync_timeout", catalog.DEFAULT_SYNC_TIMEOUT),
     }
     # A synchronous image comes back finished from the create call itself.
     return _submit(
         ctx,
         owner,
         echo,
-        _image_output(ctx, model, aspect, body.get("format")),
+        _image_output(ctx, model, aspect, image_format),
         catalog.image_timing(model),
         catalog.image_price(model, aspect),
         finish_now=bool(body.get("sync")),
@@ -94,7 +98,7 @@ def reframe_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         "aspect_ratio": aspect,
         "media": {"url": body["media"]["url"]},
         "prompt": body.get("prompt") or "",
-        "format": body.get("format"),
+        "format": body.get("format") or catalog.DEFAULT_IMAGE_FORMAT,
         **{field: body.get(field) for field in _PIXEL_FIELDS},
         "callback_url": body.get("callback_url"),
     }
@@ -102,7 +106,7 @@ def reframe_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         ctx,
         owner,
         echo,
-        _image_output(ctx, model, aspect, body.get("format")),
+        _image_output(ctx, model, aspect, echo["format"]),
         catalog.image_timing(model),
         catalog.image_price(model, aspect),
     )
@@ -156,10 +160,10 @@ def modify_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
 
 def upscale(ctx: Context, owner: str, source_id: str, body: Mapping[str, Any]) -> Job:
     source = _finished_video(ctx, owner, source_id, "upscaled")
-    resolution = body.get("resolution") or "1080p"
+    resolution = body.get("resolution") or catalog.DEFAULT_UPSCALE_RESOLUTION
     echo: JSON = {
         "generation_type": "upscale_video",
-        "resolution": body.get("resolution"),
+        "resolution": resolution,
         "callback_url": body.get("callback_url"),
     }
     model, aspect, seconds = (source.details[k] for k in ("model", "aspect_ratio", "seconds"))
@@ -215,7 +219,7 @@ def _submit(
             details=details,
             timing=timing,
             cost=cost,
-            mode=TimingMode.IMMEDIATE if finish_now else None,
+            instant=finish_now,
         )
     except InsufficientCredits as refusal:
         raise DIALECT.error(
@@ -245,8 +249,8 @@ def _video_output(
     }
 
 
-def _image_output(ctx: Context, model: str, aspect: str, image_format: str | None) -> JSON:
-    image = ctx.media.image(aspect, image_format or catalog.DEFAULT_IMAGE_FORMAT)
+def _image_output(ctx: Context, model: str, aspect: str, image_format: str) -> JSON:
+    image = ctx.media.image(aspect, image_format)
     return {
         "output": "image",
         "model": model,
@@ -267,10 +271,10 @@ def _keyframe_sources(ctx: Context, owner: str, body: Mapping[str, Any]) -> list
             source = ctx.simulation.get(catalog.SURFACE, owner, generation_id)
         except JobNotFound:
             raise bad_request(
-                f"keyframes.{slot} refers to generation {generation_id}, which does not exist "
-                "for this API key."
+                f"The generation in keyframes.{slot}, {generation_id}, does not exist for this "
+                "API key."
             ) from None
-        _require_finished_video(source, f"keyframes.{slot} refers to generation", "extended")
+        _require_finished_video(source, f"The generation in keyframes.{slot},", "extended")
         sources.append(source)
     return sources
 

@@ -71,8 +71,9 @@ class DreamMachineRoutes:
     def authenticate(self, request: Request) -> str:
         token = bearer_token(request)
         if token is None:
-            has_header = "authorization" in request.headers
-            message = errors.MALFORMED_AUTHORIZATION if has_header else errors.MISSING_API_KEY
+            header = request.headers.get("authorization", "").strip().lower()
+            missing = header in ("", "bearer")  # the SDK sends "Bearer " for an empty key
+            message = errors.MISSING_API_KEY if missing else errors.MALFORMED_AUTHORIZATION
             raise DIALECT.error(401, message)
         keys = self.ctx.config.api_keys
         if keys and token not in keys:
@@ -119,7 +120,8 @@ class DreamMachineRoutes:
             job = self.ctx.simulation.get(catalog.SURFACE, owner, generation_id)
         except JobNotFound:
             raise errors.not_found(generation_id) from None
-        job.polls += 1
+        if request.method == "GET":  # Starlette also routes HEAD here; that is not a poll
+            self.ctx.simulation.poll(job)
         return self.present(job, request)
 
     async def delete_generation(self, request: Request) -> Response:

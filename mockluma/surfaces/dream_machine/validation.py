@@ -28,9 +28,13 @@ def conform(schema: str, body: Any) -> dict[str, Any]:
 
 
 def check_callback_url(url: str) -> None:
-    # The mock delivers callbacks itself, so it needs an absolute http(s) URL.
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    # Callbacks are POSTed to this URL, so it must be an absolute http(s) URL.
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
         raise DIALECT.error(
             422, f"Field 'callback_url' must be an absolute http or https URL, not {url!r}."
         )
@@ -74,9 +78,9 @@ def frame_types(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
 
 
 def check_image_request(body: Mapping[str, Any]) -> None:
-    check_prompt(body.get("prompt"), required=True)
-    for field in ("image_ref", "style_ref"):
-        _check_count(field, body.get(field))
+    # Luma documents the prompt limits for video only; for images they apply when one is given.
+    check_prompt(body.get("prompt"), required=False)
+    _check_count("image_ref", body.get("image_ref"))
     identity = (body.get("character_ref") or {}).get("identity0") or {}
     _check_count("character_ref.identity0.images", identity.get("images"))
 

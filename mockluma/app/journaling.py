@@ -1,0 +1,72 @@
+"""ASGI middleware that records every API exchange in the journal.
+
+It wraps ``receive`` and ``send`` rather than using Starlette's request objects, so recording
+adds two list appends per message and one journal entry per exchange. Control calls under
+``/_mockluma/`` are not recorded, except media downloads.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockluma.engine.journal import BODY_LIMIT
+from mockluma.surfaces import Context
+
+_ADMIN = "/_mockluma/"
+_MEDIA = "/_mockluma/media/"
+
+
+def _api_key(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() or None if scheme.lower() == "bearer" else None
+    return None
+
+
+class JournalMiddleware:
+    def __init__(self, app: ASGIApp, ctx: Context) -> None:
+        self.app = app
+        self.ctx = ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or (path.startswith(_ADMIN) and not path.startswith(_MEDIA)):
+            await self.app(scope, receive, send)
+            return
+        request_body: list[bytes] = []
+        response_body: list[bytes] = []
+        started: dict[str, object] = {"status": 0, "type": ""}
+        keep_response = not path.startswith(_MEDIA)
+
+        async def receive_and_keep() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                request_body.append(message.get("body", b"")[:BODY_LIMIT])
+            return message
+
+        async def send_and_keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started["status"] = message["status"]
+                for name, value in message.get("headers", []):
+                    if name == b"content-type":
+                        started["type"] = value.decode("latin-1")
+            elif message["type"] == "http.response.body" and keep_response:
+                response_body.append(message.get("body", b"")[:BODY_LIMIT])
+            await send(message)
+
+        try:
+            await self.app(scope, receive_and_keep, send_and_keep)
+        finally:
+            status = started["status"]
+            self.ctx.journal.record(
+                at=self.ctx.simulation.now(),
+                method=scope["method"],
+                path=path,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                api_key=_api_key(scope),
+                status=status if isinstance(status, int) else 0,
+                request_body=b"".join(request_body),
+                response_body=b"".join(response_body),
+                response_type=str(started["type"]),
+            )

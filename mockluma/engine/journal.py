@@ -1,0 +1,183 @@
+"""A bounded record of every exchange with the mock, for verification in tests.
+
+Entries are plain data: the request (method, path, query, API key, body) and the response
+(status, body), stamped with simulated time. Bodies are kept as bytes, capped in size, and
+parsed only when a query needs them, so recording costs little on the request path. The journal
+holds at most ``limit`` entries; the oldest are dropped first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import itertools
+import json
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+BODY_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request and the response the mock gave."""
+
+    sequence: int
+    at: float
+    method: str
+    path: str
+    query: str
+    api_key: str | None
+    status: int
+    request_body: bytes = b""
+    response_body: bytes = b""
+    response_type: str = ""
+    _ids: list[frozenset[str]] = field(default_factory=list, repr=False, compare=False)
+
+    def request_json(self) -> Any:
+        """The request body parsed as JSON, or ``None``."""
+        return _json(self.request_body)
+
+    def response_json(self) -> Any:
+        """The response body parsed as JSON, or ``None``."""
+        return _json(self.response_body) if "json" in self.response_type else None
+
+    def generation_ids(self) -> frozenset[str]:
+        """Ids this exchange is about: path segments, and the ``id`` of the response object."""
+        if not self._ids:
+            ids = set(self.path.strip("/").split("/"))
+            body = self.response_json()
+            if isinstance(body, dict) and isinstance(body.get("id"), str):
+                ids.add(body["id"])
+            self._ids.append(frozenset(ids))
+        return self._ids[0]
+
+    def describe(self) -> str:
+        query = f"?{self.query}" if self.query else ""
+        return f"{self.method} {self.path}{query} -> {self.status}"
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+class Journal:
+    """The last ``limit`` exchanges, queryable by method, path, generation id, key and status."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._entries: deque[Exchange] = deque(maxlen=limit)
+        self._sequence = itertools.count(1)
+
+    def record(
+        self,
+        *,
+        at: float,
+        method: str,
+        path: str,
+        query: str,
+        api_key: str | None,
+        status: int,
+        request_body: bytes,
+        response_body: bytes,
+        response_type: str,
+    ) -> Exchange:
+        entry = Exchange(
+            next(self._sequence),
+            at,
+            method,
+            path,
+            query,
+            api_key,
+            status,
+            request_body[:BODY_LIMIT],
+            response_body[:BODY_LIMIT],
+            response_type,
+        )
+        self._entries.append(entry)
+        return entry
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Exchange]:
+        return iter(list(self._entries))
+
+    def find(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        generation_id: str | None = None,
+        api_key: str | None = None,
+        status: int | None = None,
+    ) -> list[Exchange]:
+        """Exchanges matching every given filter, oldest first.
+
+        ``path`` may contain ``*`` wildcards, e.g. ``/dream-machine/v1/generations/*``.
+        """
+        wanted = _Filters(method, path, generation_id, api_key, status)
+        return [entry for entry in self._entries if not wanted.misses(entry)]
+
+    def count(self, **filters: Any) -> int:
+        return len(self.find(**filters))
+
+    def assert_called(self, *, times: int | None = None, **filters: Any) -> list[Exchange]:
+        """The matching exchanges; fails listing the near misses when there are none (or not
+        ``times`` of them)."""
+        found = self.find(**filters)
+        if (times is None and found) or (times is not None and len(found) == times):
+            return found
+        expected = "at least once" if times is None else f"{times} time(s)"
+        wanted = ", ".join(f"{key}={value!r}" for key, value in filters.items())
+        lines = [f"Expected a request matching {wanted} {expected}; found {len(found)}."]
+        lines += self._near_misses(_Filters(**filters))
+        raise AssertionError("\n".join(lines))
+
+    def _near_misses(self, wanted: _Filters, shown: int = 5) -> list[str]:
+        entries = list(self._entries)
+        if not entries:
+            return ["The journal is empty: no request reached the mock."]
+        scored = sorted(
+            entries, key=lambda entry: (len(wanted.misses(entry)), -wanted.similarity(entry))
+        )
+        lines = ["Closest requests seen:"]
+        for entry in scored[:shown]:
+            missed = ", ".join(wanted.misses(entry)) or "nothing"
+            lines.append(f"  {entry.describe()}   (differs in: {missed})")
+        return lines
+
+
+@dataclass(frozen=True, slots=True)
+class _Filters:
+    method: str | None = None
+    path: str | None = None
+    generation_id: str | None = None
+    api_key: str | None = None
+    status: int | None = None
+
+    def misses(self, entry: Exchange) -> list[str]:
+        missed = []
+        if self.method is not None and entry.method != self.method.upper():
+            missed.append("method")
+        if self.path is not None and not fnmatch.fnmatchcase(entry.path, self.path):
+            missed.append("path")
+        if self.generation_id is not None and self.generation_id not in entry.generation_ids():
+            missed.append("generation_id")
+        if self.api_key is not None and entry.api_key != self.api_key:
+            missed.append("api_key")
+        if self.status is not None and entry.status != self.status:
+            missed.append("status")
+        return missed
+
+    def similarity(self, entry: Exchange) -> float:
+        if self.path is None:
+            return 0.0
+        return difflib.SequenceMatcher(None, self.path, entry.path).ratio()
