@@ -36,8 +36,25 @@ class JournalMiddleware:
             return
         request_body: list[bytes] = []
         response_body: list[bytes] = []
-        started: dict[str, object] = {"status": 0, "type": ""}
+        status = 0
+        content_type = ""
+        recorded = False
         keep_response = not path.startswith(_MEDIA)
+
+        def record() -> None:
+            nonlocal recorded
+            recorded = True
+            self.ctx.journal.record(
+                at=self.ctx.simulation.now(),
+                method=scope["method"],
+                path=path,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                api_key=_api_key(scope),
+                status=status,
+                request_body=b"".join(request_body),
+                response_body=b"".join(response_body),
+                response_type=content_type,
+            )
 
         async def receive_and_keep() -> Message:
             message = await receive()
@@ -46,27 +63,23 @@ class JournalMiddleware:
             return message
 
         async def send_and_keep(message: Message) -> None:
+            nonlocal status, content_type
             if message["type"] == "http.response.start":
-                started["status"] = message["status"]
+                status = message["status"]
                 for name, value in message.get("headers", []):
                     if name == b"content-type":
-                        started["type"] = value.decode("latin-1")
-            elif message["type"] == "http.response.body" and keep_response:
-                response_body.append(message.get("body", b"")[:BODY_LIMIT])
+                        content_type = value.decode("latin-1")
+            elif message["type"] == "http.response.body":
+                if keep_response:
+                    response_body.append(message.get("body", b"")[:BODY_LIMIT])
+                # Record before the last chunk leaves, so that a client that has its answer
+                # always finds the exchange in the journal.
+                if not message.get("more_body", False) and not recorded:
+                    record()
             await send(message)
 
         try:
             await self.app(scope, receive_and_keep, send_and_keep)
         finally:
-            status = started["status"]
-            self.ctx.journal.record(
-                at=self.ctx.simulation.now(),
-                method=scope["method"],
-                path=path,
-                query=scope.get("query_string", b"").decode("latin-1"),
-                api_key=_api_key(scope),
-                status=status if isinstance(status, int) else 0,
-                request_body=b"".join(request_body),
-                response_body=b"".join(response_body),
-                response_type=str(started["type"]),
-            )
+            if not recorded:
+                record()

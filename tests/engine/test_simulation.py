@@ -8,6 +8,7 @@ from mockluma.engine.clock import ManualClock
 from mockluma.engine.distributions import Fixed, LogNormal, Uniform, parse_distribution, scaled
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
 from mockluma.engine.jobs import Failure, Job, Phase
+from mockluma.engine.progression import Progression
 from mockluma.engine.simulation import Simulation
 from mockluma.engine.timing import Timing, TimingMode
 
@@ -201,3 +202,65 @@ def test_distributions_sample_within_their_bounds_and_scale() -> None:
     assert all(1 <= Uniform(1, 2).sample(rng) <= 2 for _ in range(200))
     assert scaled(LogNormal(10, 0.5, 40), 2) == LogNormal(20, 0.5, 80)
     assert scaled(Uniform(1, 2), 3) == Uniform(3, 6)
+
+
+def test_under_polls_each_nth_poll_moves_a_job_one_phase_on() -> None:
+    sim = make()
+    sim.reconfigure(progression=Progression.parse("polls:2"))
+    job = submit(sim)
+    seen = []
+    for _ in range(6):
+        sim.poll(job)
+        seen.append(job.phase)
+    assert seen == [
+        Phase.QUEUED,
+        Phase.RUNNING,
+        Phase.RUNNING,
+        Phase.SUCCEEDED,
+        Phase.SUCCEEDED,
+        Phase.SUCCEEDED,
+    ]
+
+
+def test_under_polls_the_clock_still_moves_jobs_and_failures_still_happen() -> None:
+    sim = make()
+    sim.reconfigure(progression=Progression.parse("polls:5"))
+    by_clock = submit(sim)
+    failing = submit(sim, failure=Failure("Job failed"))
+    sim.advance(10)
+    assert by_clock.phase is Phase.RUNNING
+    for _ in range(5):
+        sim.poll(failing)
+    assert failing.phase is Phase.FAILED
+    assert sim.balance("test", "k") == 90.0
+
+
+def test_polls_do_not_unstick_a_stuck_job() -> None:
+    sim = make()
+    sim.reconfigure(progression=Progression.parse("polls"))
+    job = submit(sim, stuck=True)
+    for _ in range(10):
+        sim.poll(job)
+    assert job.phase is Phase.RUNNING
+
+
+def test_the_immediate_progression_finishes_jobs_at_the_next_look() -> None:
+    sim = make()
+    sim.reconfigure(progression=Progression.parse("immediate"))
+    job = submit(sim)
+    assert job.phase is Phase.QUEUED
+    assert sim.get("test", "k", job.id).phase is Phase.SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("clock", "clock"), ("immediate", "immediate"), ("polls", "polls:1"), ("polls:3", "polls:3")],
+)
+def test_progressions_parse_and_print(text: str, expected: str) -> None:
+    assert str(Progression.parse(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["polls:0", "polls:x", "sometimes", "clock:2"])
+def test_bad_progressions_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="Unknown progression"):
+        Progression.parse(text)
