@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -69,12 +68,15 @@ def test_fifty_generations(luma_mock: MockLuma, make_app: Callable[..., VideoApp
     assert len(app.download(url)) > 1000
 
 
-def test_the_async_app(luma_mock: MockLuma) -> None:
-    async def scenario() -> str:
-        app = AsyncVideoApp(luma_mock.dream_machine_url, "luma-test", poll_interval=0)
-        try:
-            return await app.make_video("a lighthouse in a storm")
-        finally:
-            await app.close()
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
 
-    assert asyncio.run(scenario()).endswith(".mp4")
+
+@pytest.mark.anyio
+async def test_the_async_app(luma_mock: MockLuma) -> None:
+    app = AsyncVideoApp(luma_mock.dream_machine_url, "luma-test", poll_interval=0)
+    try:
+        assert (await app.make_video("a lighthouse in a storm")).endswith(".mp4")
+    finally:
+        await app.close()
