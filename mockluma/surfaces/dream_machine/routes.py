@@ -58,6 +58,8 @@ class DreamMachineRoutes:
             ),
             Route("/generations/concepts/list", self.concepts, methods=["GET"]),
             Route("/generations/camera_motion/list", self.camera_motions, methods=["GET"]),
+            # After the fixed paths: a 405 names the methods of the first route whose path
+            # matches, so /generations/video must be found before /generations/{id}.
             Route("/generations/{id}", self.get_generation, methods=["GET"]),
             Route("/generations/{id}", self.delete_generation, methods=["DELETE"]),
             Route("/generations/{id}/upscale", derive(orders.upscale, "upscale"), methods=["POST"]),
