@@ -44,14 +44,11 @@ class Scheduler:
     def __init__(self) -> None:
         self._heap: list[_Event] = []
         self._counter = itertools.count()
-        self.on_change: Callable[[], None] | None = None
 
     def at(self, due: float, action: Action) -> EventHandle:
         """Run ``action`` when simulated time reaches ``due``."""
         event = _Event(due, next(self._counter), action)
         heapq.heappush(self._heap, event)
-        if self.on_change is not None and self._heap[0] is event:
-            self.on_change()
         return EventHandle(event)
 
     def next_due(self) -> float | None:

@@ -11,6 +11,7 @@ import pytest
 from lumaai import LumaAI
 from PIL import Image
 
+from mockluma.engine.media import IMAGE_SIZES
 from mockluma.handle import MockLuma
 from mockluma.surfaces.dream_machine import catalog
 
@@ -137,7 +138,7 @@ def test_an_image_generation_serves_the_requested_format(
     assert download.headers["content-type"] == expected[0]
     picture = Image.open(io.BytesIO(download.content))
     assert picture.format == expected[1]
-    assert picture.size == catalog.IMAGE_CANVAS["3:4"]
+    assert picture.size == IMAGE_SIZES["3:4"]
 
 
 def test_a_sync_image_is_completed_when_the_create_call_returns(client: LumaAI) -> None:
@@ -168,7 +169,7 @@ def test_image_reframe(client: LumaAI, luma: MockLuma) -> None:
     assert done.assets is not None
     assert done.assets.image is not None
     picture = Image.open(io.BytesIO(httpx.get(done.assets.image).content))
-    assert picture.size == catalog.IMAGE_CANVAS["9:16"]
+    assert picture.size == IMAGE_SIZES["9:16"]
 
 
 def test_video_reframe(client: LumaAI, luma: MockLuma) -> None:

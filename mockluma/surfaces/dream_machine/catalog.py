@@ -27,17 +27,6 @@ MAX_REFERENCE_IMAGES = 4
 
 _SHORT_SIDE = {"540p": 540, "720p": 720, "1080p": 1080, "4k": 2160}
 
-# Output canvases documented for reframe; used for every image output.
-IMAGE_CANVAS = {
-    "1:1": (1536, 1536),
-    "4:3": (1792, 1344),
-    "3:4": (1344, 1792),
-    "16:9": (2048, 1152),
-    "9:16": (1152, 2048),
-    "21:9": (2432, 1024),
-    "9:21": (1024, 2432),
-}
-
 # US cents per million output pixels. The ray rates are Luma's published modify-video rates
 # ($0.01582 and $0.00544 per million pixels), applied to every video kind; the photon rates are
 # the mock's own estimate.
@@ -73,8 +62,8 @@ def video_price(model: str, aspect_ratio: str, resolution: str | None, seconds: 
     return round(megapixels * CENTS_PER_MEGAPIXEL[model], 2)
 
 
-def image_price(model: str, aspect_ratio: str) -> float:
-    width, height = IMAGE_CANVAS[aspect_ratio]
+def image_price(model: str, width: int, height: int) -> float:
+    """The price of an image of ``width`` x ``height`` pixels (the canvas that is served)."""
     return round(width * height / 1_000_000 * CENTS_PER_MEGAPIXEL[model], 2)
 
 

@@ -78,14 +78,15 @@ def create_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         "sync": bool(body.get("sync")),
         "sync_timeout": body.get("sync_timeout", catalog.DEFAULT_SYNC_TIMEOUT),
     }
+    output = _image_output(ctx, model, aspect, image_format)
     # A synchronous image comes back finished from the create call itself.
     return _submit(
         ctx,
         owner,
         echo,
-        _image_output(ctx, model, aspect, image_format),
+        output,
         catalog.image_timing(model),
-        catalog.image_price(model, aspect),
+        catalog.image_price(model, *output["size"]),
         finish_now=bool(body.get("sync")),
     )
 
@@ -102,13 +103,14 @@ def reframe_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         **{field: body.get(field) for field in _PIXEL_FIELDS},
         "callback_url": body.get("callback_url"),
     }
+    output = _image_output(ctx, model, aspect, echo["format"])
     return _submit(
         ctx,
         owner,
         echo,
-        _image_output(ctx, model, aspect, echo["format"]),
+        output,
         catalog.image_timing(model),
-        catalog.image_price(model, aspect),
+        catalog.image_price(model, *output["size"]),
     )
 
 
@@ -255,6 +257,7 @@ def _image_output(ctx: Context, model: str, aspect: str, image_format: str) -> J
         "output": "image",
         "model": model,
         "aspect_ratio": aspect,
+        "size": (image.width, image.height),
         "media": {"image": ctx.media.name_of(image)},
     }
 
