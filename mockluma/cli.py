@@ -53,6 +53,23 @@ def _parser() -> argparse.ArgumentParser:
         "--credits", type=float, dest="credits_cents", help="starting balance in US cents"
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="server log level (default warning)")
+    serve.add_argument(
+        "--config",
+        dest="scenario",
+        metavar="FILE",
+        help="a scenario file (YAML or JSON): settings, fault rules and rate limits; "
+        "flags override its settings (see fixtures/scenarios/)",
+    )
+    serve.add_argument(
+        "--rate-limits",
+        choices=("on", "off"),
+        help="apply each API's documented rate limits (default on)",
+    )
+    serve.add_argument(
+        "--triggers",
+        choices=("on", "off"),
+        help="obey [mockluma:...] markers in request bodies (default on)",
+    )
     return parser
 
 
@@ -87,11 +104,16 @@ def serve(config: Config) -> None:
         f"clock: {config.clock}"
         + (f" x{config.speed:g}" if config.clock == "real" else "")
         + f", timing: {config.timing.value}, progression: {config.progression},"
-        + f" seed: {config.seed}. Press Ctrl-C to stop.",
+        + f" seed: {config.seed}.",
         flush=True,
     )
+    if config.scenario:
+        print(f"scenario: {config.scenario} ({len(config.faults)} fault rules)")
+    limits = "on" if config.rate_limits else "off"
+    triggers = "on" if config.triggers else "off"
+    print(f"rate limits: {limits}, in-band triggers: {triggers}. Press Ctrl-C to stop.", flush=True)
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level=config.log_level, access_log=False, lifespan="off")
+        uvicorn.Config(app, log_level=config.log_level, access_log=False, lifespan="on")
     )
     # Uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal; that is a clean stop.
     with contextlib.suppress(KeyboardInterrupt):

@@ -33,8 +33,16 @@ from mockluma.server import LoopThread, ThreadedServer
 from mockluma.surfaces import Context
 from mockluma.transports import SyncASGITransport
 
-TEST_DEFAULTS: dict[str, Any] = {"clock": "manual", "seed": 0, "timing": "realistic"}
-"""Settings of a bare ``MockLuma()``: a manual clock, a fixed seed, realistic durations."""
+TEST_DEFAULTS: dict[str, Any] = {
+    "clock": "manual",
+    "seed": 0,
+    "timing": "realistic",
+    "rate_limits": False,
+}
+"""Settings of a bare ``MockLuma()``: a manual clock, a fixed seed, realistic durations, and no
+rate limits (under a manual clock a per-minute window only passes when the test advances it,
+while a client would wait out ``Retry-After`` on the wall clock). Turn them on with
+``rate_limits=True`` to test how code copes with them."""
 
 # What a test may change between tests without restarting the server.
 PER_TEST_SETTINGS = frozenset(
@@ -312,18 +320,28 @@ class CallbackInbox:
         items: list[Received] = self._luma._call(lambda: list(self._box.received))
         return items
 
-    def _matching(self, generation_id: str | None, state: str | None) -> list[Received]:
+    def _matching(
+        self, generation_id: str | None, state: str | None, accepted: bool
+    ) -> list[Received]:
         return [
             item
             for item in self._box.received
-            if generation_id in (None, item.generation_id) and state in (None, item.state)
+            if generation_id in (None, item.generation_id)
+            and state in (None, item.state)
+            and (item.status == 200 or not accepted)
         ]
 
     def wait_for(
-        self, generation_id: str | None = None, state: str | None = None, *, within: float = 3600
+        self,
+        generation_id: str | None = None,
+        state: str | None = None,
+        *,
+        within: float = 3600,
+        accepted: bool = True,
     ) -> Received:
         """Move the mock's clock, event by event, until a delivery of ``generation_id`` in
-        ``state`` (either may be left out) has arrived; at most ``within`` simulated seconds.
+        ``state`` (either may be left out) has arrived and been answered 200 (any arrival with
+        ``accepted=False``); at most ``within`` simulated seconds.
 
         Raises ``AssertionError`` listing what did arrive if none does.
         """
@@ -333,7 +351,7 @@ class CallbackInbox:
             simulation, callbacks = luma.simulation, luma._ctx.callbacks
             deadline = simulation.now() + within
             await callbacks.drain()
-            while not (found := self._matching(generation_id, state)):
+            while not (found := self._matching(generation_id, state, accepted)):
                 due = simulation.scheduler.next_due()
                 if due is None or due > deadline:
                     return None

@@ -8,6 +8,7 @@ Fixtures, from widest to narrowest:
 - ``luma_mock`` (function): the server, reset to a fresh state for this test, with the settings
   of any ``@pytest.mark.luma_mock(...)`` marker applied. The test fails if a request made during
   the test crashed inside the mock.
+- ``luma_inbox`` (function): a callback receiver hosted by the mock, for ``callback_url``.
 - ``luma_env`` (function): ``luma_mock`` with ``LUMAAI_BASE_URL``, ``LUMAAI_API_KEY``,
   ``LUMA_BASE_URL`` and ``LUMA_AGENTS_API_KEY`` pointing at it, for code that builds its own
   SDK clients.
@@ -27,13 +28,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockluma.handle import MockLuma
+    from mockluma.handle import CallbackInbox, MockLuma
 
 PLUGIN_DEFAULTS: dict[str, Any] = {
     "clock": "manual",
     "progression": "polls:1",
     "timing": "quick",
     "seed": 0,
+    "rate_limits": False,
 }
 
 
@@ -42,7 +44,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "luma_mock(**settings): per-test mockluma settings, any of clock ('manual' or 'real'), "
         "speed, clock_start, seed, timing ('quick' or 'realistic'), progression ('clock', "
-        "'immediate' or 'polls:N') and credits_cents.",
+        "'immediate' or 'polls:N'), credits_cents, faults (a list of fault rules), "
+        "rate_limits (True/False), limits, triggers and callback_timeout.",
     )
 
 
@@ -75,6 +78,14 @@ def luma_mock(luma_mock_server: MockLuma, request: pytest.FixtureRequest) -> Ite
             "mockluma raised while handling a request in this test:\n\n" + "\n".join(errors),
             pytrace=False,
         )
+
+
+@pytest.fixture
+def luma_inbox(luma_mock: MockLuma) -> CallbackInbox:
+    """A callback receiver on the mock: use ``luma_inbox.url`` as a ``callback_url``, then
+    ``luma_inbox.wait_for(generation_id, "completed")`` moves the mock's clock until it
+    arrives."""
+    return luma_mock.callback_inbox()
 
 
 @pytest.fixture

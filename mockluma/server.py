@@ -98,7 +98,7 @@ class ThreadedServer:
         self.port = sock.getsockname()[1]
         ready = threading.Event()
         config = uvicorn.Config(
-            self.app, log_level=self._log_level, access_log=False, lifespan="off"
+            self.app, log_level=self._log_level, access_log=False, lifespan="on"
         )
         self._server = _Server(config, ready)
         self.loop.start()

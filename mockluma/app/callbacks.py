@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 import mockluma
-from mockluma.engine.callbacks import DeliveryFailed, Inbox, Received
+from mockluma.engine.callbacks import DeliveryFailed, Inbox
 from mockluma.surfaces import Context
 from mockluma.web import read_body
 
@@ -105,11 +105,10 @@ def callback_routes(ctx: Context, dialect: Any) -> Sequence[BaseRoute]:
             body: Any = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        status = box.next_status()
-        box.received.append(Received(ctx.simulation.now(), body, status))
+        item = box.receive(ctx.simulation.now(), body)
         if box.delay:
             await asyncio.sleep(box.delay)
-        return JSONResponse({"received": True}, status_code=status)
+        return JSONResponse({"received": True}, status_code=item.status)
 
     async def configure(request: Request) -> Response:
         raw = await read_body(request, max_bytes=ctx.config.max_body_bytes, dialect=dialect)
@@ -128,7 +127,7 @@ def callback_routes(ctx: Context, dialect: Any) -> Sequence[BaseRoute]:
         box = inbox(request, create=True)
         box.responses = list(responses)
         box.delay = float(delay)
-        box.received.clear()
+        box.clear()
         return JSONResponse(_inbox_json(request, box))
 
     async def show(request: Request) -> Response:

@@ -16,6 +16,7 @@ twice, or hold it back until after the job's next update.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,10 @@ from typing import Any
 from mockluma.engine.faults import CallbackFault, FaultBook
 from mockluma.engine.jobs import Job
 from mockluma.engine.simulation import Simulation
+
+_OVERTAKEN_BY = 0.001
+"""Simulated seconds between an update and an older one that it overtook, or a copy of it (so
+that the order in which they arrive is fixed)."""
 
 
 class DeliveryFailed(Exception):
@@ -104,7 +109,7 @@ class CallbackPolicy:
     """Simulated seconds between an attempt's failure and the next try."""
     timeout: float = 5.0
     """Wall-clock seconds the receiver has to answer one attempt."""
-    hold_limit: float = 60.0
+    hold_limit: float = 3600.0
     """How long (simulated) an out-of-order update waits for the job's next update."""
 
 
@@ -142,7 +147,11 @@ class CallbackDispatcher:
         return bool(self._in_flight or self._waiting)
 
     def clear(self) -> None:
-        """Forget the log and anything held back (the scheduler is cleared by the caller)."""
+        """Forget the log, anything held back and any attempt on the wire (the scheduler is
+        cleared by the caller): after a reset, nothing of the old state may reach the log."""
+        for task in self._in_flight:
+            task.cancel()
+        self._in_flight.clear()
         self.attempts.clear()
         self._held.clear()
         self._waiting.clear()
@@ -191,13 +200,18 @@ class CallbackDispatcher:
         update = renderer(job) if renderer is not None else None
         if update is None:
             return
-        fault = self.faults.on_callback(job.surface, job.owner, update.state)
-        self._release_held(job)
+        fault = self.faults.on_callback(job.surface, job.owner, job.id, update.state)
         delivery = _Delivery(job, update)
+        held = self._held.pop(job.id, [])
         if fault is not None and fault.out_of_order:
             self._hold(delivery, fault)
-            return
-        self._schedule(delivery, fault)
+        else:
+            self._schedule(delivery, fault)
+        for late in held:
+            # A held update goes out just after the update that overtook it.
+            self.simulation.scheduler.at(
+                self.simulation.now() + _OVERTAKEN_BY, functools.partial(self._attempt, late)
+            )
 
     def _schedule(self, delivery: _Delivery, fault: CallbackFault | None) -> None:
         delay = fault.delay if fault is not None else 0.0
@@ -205,7 +219,7 @@ class CallbackDispatcher:
         self.simulation.scheduler.at(now + delay, lambda: self._attempt(delivery))
         if fault is not None and fault.duplicate:
             twin = _Delivery(delivery.job, delivery.update, copy=2)
-            self.simulation.scheduler.at(now + delay, lambda: self._attempt(twin))
+            self.simulation.scheduler.at(now + delay + _OVERTAKEN_BY, lambda: self._attempt(twin))
 
     def _hold(self, delivery: _Delivery, fault: CallbackFault) -> None:
         job_id = delivery.job.id
@@ -221,12 +235,6 @@ class CallbackDispatcher:
         self.simulation.scheduler.at(
             self.simulation.now() + self.policy.hold_limit, give_up_waiting
         )
-
-    def _release_held(self, job: Job) -> None:
-        # Held updates go out just after the update that overtakes them.
-        for delivery in self._held.pop(job.id, []):
-            now = self.simulation.now()
-            self.simulation.scheduler.at(now, lambda d=delivery: self._attempt(d))  # type: ignore[misc]
 
     def _attempt(self, delivery: _Delivery) -> None:
         delivery.attempts += 1
@@ -281,17 +289,28 @@ class Inbox:
 
     name: str
     responses: list[int] = field(default_factory=list)
-    """Status codes to answer with, in order; the last one repeats (empty means 200)."""
+    """Status codes to answer each update with, in order; the last one repeats (empty means
+    200). The sequence restarts for every update (every generation and state), so the answers
+    do not depend on how concurrent deliveries interleave."""
     delay: float = 0.0
     """Wall-clock seconds to wait before answering (to exercise the sender's timeout)."""
     received: list[Received] = field(default_factory=list)
+    _seen: dict[tuple[str | None, str | None], int] = field(default_factory=dict)
 
-    def next_status(self) -> int:
-        """What to answer the next POST with."""
-        index = len(self.received)
-        if not self.responses:
-            return 200
-        return self.responses[min(index, len(self.responses) - 1)]
+    def receive(self, at: float, body: Any) -> Received:
+        """Record one POST; the result says what to answer."""
+        probe = Received(at, body, 0)
+        key = (probe.generation_id, probe.state)
+        count = self._seen.get(key, 0)
+        self._seen[key] = count + 1
+        status = self.responses[min(count, len(self.responses) - 1)] if self.responses else 200
+        item = Received(at, body, status)
+        self.received.append(item)
+        return item
+
+    def clear(self) -> None:
+        self.received.clear()
+        self._seen.clear()
 
 
 @dataclass(frozen=True, slots=True)

@@ -327,8 +327,13 @@ class FaultBook:
             return NOTHING
         return Decision(latency or 0.0, effect, named, tuple(generation))
 
-    def on_callback(self, surface: str, owner: str, state_name: str) -> CallbackFault | None:
-        """The callback fault for one update of a job, if a rule fires."""
+    def on_callback(
+        self, surface: str, owner: str, job_id: str, state_name: str
+    ) -> CallbackFault | None:
+        """The callback fault for one update of a job, if a rule fires.
+
+        A probability is drawn for the job and state themselves, so which updates misbehave does
+        not depend on the order in which simultaneous updates happen to be processed."""
         for state in self._states:
             rule = state.rule
             if not isinstance(rule.effect, CallbackFault):
@@ -336,7 +341,8 @@ class FaultBook:
             if not rule.match.callback(surface, owner, state_name):
                 continue
             state.calls += 1
-            if rule.schedule.fires(state.calls, state.fired, self._rng(state)):
+            rng = random.Random(f"{self.seed}/fault/{rule.name}/{job_id}/{state_name}")
+            if rule.schedule.fires(state.calls, state.fired, rng):
                 state.fired += 1
                 return rule.effect
         return None
