@@ -15,6 +15,7 @@ With ``in_process=True`` no socket is opened; clients reach the app through
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import traceback
 from collections.abc import Callable, Coroutine, Mapping, Sequence
@@ -70,10 +71,26 @@ class MockLuma:
     """A mock Luma server (in a background thread, or in-process) with its clock under control."""
 
     def __init__(
-        self, config: Config | None = None, *, in_process: bool = False, **settings: Any
+        self,
+        config: Config | None = None,
+        *,
+        in_process: bool = False,
+        defaults: Mapping[str, Any] | None = None,
+        **settings: Any,
     ) -> None:
+        """Settings are layered: ``defaults`` (:data:`TEST_DEFAULTS` unless given) < the
+        ``scenario`` file's settings, if one is named < the other ``settings``."""
         if config is None:
-            config = build_config({**TEST_DEFAULTS, **settings}, environ={})
+            base = dict(TEST_DEFAULTS if defaults is None else defaults)
+            if settings.get("scenario"):
+                from mockluma.scenario import ScenarioError, load_scenario
+
+                try:
+                    chosen = load_scenario(settings["scenario"])
+                except ScenarioError as exc:
+                    raise ConfigError(str(exc)) from None
+                base = {name: value for name, value in base.items() if name not in chosen}
+            config = build_config({**base, **settings}, environ={})
         elif settings:
             raise TypeError("Pass either a Config or settings, not both.")
         self.config = config
@@ -234,8 +251,14 @@ class MockLuma:
                 f"{', '.join(sorted(fixed))} cannot change between tests; "
                 f"per-test settings are {', '.join(sorted(PER_TEST_SETTINGS))}."
             )
-        base = {name: getattr(self.config, name) for name in PER_TEST_SETTINGS}
+        # Start from the server's own configuration, so settings not named here are kept.
+        base = {
+            field.name: getattr(self.config, field.name)
+            for field in dataclasses.fields(self.config)
+            if field.name != "scenario"
+        }
         config = build_config({**base, **settings}, environ={})
+        config = dataclasses.replace(config, scenario=self.config.scenario)
         check_failure_kinds(config.faults, SURFACES)
 
         def restart() -> None:

@@ -60,7 +60,7 @@ def luma_mock_server(luma_mock_settings: dict[str, Any]) -> Iterator[MockLuma]:
     """One mock server for the whole session (one per xdist worker)."""
     from mockluma.handle import MockLuma
 
-    with MockLuma(**{**PLUGIN_DEFAULTS, **luma_mock_settings}) as server:
+    with MockLuma(defaults=PLUGIN_DEFAULTS, **luma_mock_settings) as server:
         yield server
 
 
