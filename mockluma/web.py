@@ -99,6 +99,11 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+def note_api_key(request: Request, key: str) -> None:
+    """Record the key the caller presented, for the journal, when it is not a bearer token."""
+    request.state.api_key = key
+
+
 def media_url(request: Request, token: str, name: str) -> str:
     """An absolute URL on this server that serves the shipped media file ``name``."""
     return f"{request.base_url}_mockluma/media/{token}/{name}"

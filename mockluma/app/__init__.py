@@ -1,4 +1,9 @@
-"""``create_app(config)``: one Starlette app that mounts every surface, the admin API and media."""
+"""``create_app(config)``: one Starlette app that mounts every surface, the admin API and media.
+
+Surfaces may nest: UmamiAI's ``/v1/luma-ai`` sits inside the Agents API's ``/v1``. Mounts are
+therefore tried longest prefix first, and a path's error dialect (for 404, 405 and 500 answers
+that no handler words) is the one of the longest prefix it falls under.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +25,12 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
 from mockluma.surfaces import Context, Surface
+from mockluma.surfaces.appypie import APPYPIE
 from mockluma.surfaces.dream_machine import DREAM_MACHINE
+from mockluma.surfaces.umami import UMAMI
 from mockluma.web import ApiError, Dialect
 
-SURFACES: tuple[Surface, ...] = (DREAM_MACHINE,)
+SURFACES: tuple[Surface, ...] = (DREAM_MACHINE, APPYPIE, UMAMI)
 ADMIN_PREFIX = "/_mockluma"
 
 
@@ -59,13 +66,20 @@ def build_context(config: Config) -> Context:
 def create_app(config: Config | None = None) -> Starlette:
     """Build the mock: every surface at its real path, plus ``/_mockluma/`` for control."""
     ctx = build_context(config or build_config())
-    routes = [Mount(surface.prefix, routes=list(surface.routes(ctx))) for surface in SURFACES]
-    routes.append(Mount(ADMIN_PREFIX, routes=[*admin_routes(ctx), *media_routes(ctx)]))
+    mounts = [mount for surface in SURFACES for mount in surface.mounts(ctx)]
+    mounts.append(Mount(ADMIN_PREFIX, routes=[*admin_routes(ctx), *media_routes(ctx)]))
+    # Starlette takes the first mount whose prefix matches, so the longest prefixes go first.
+    routes = sorted(mounts, key=lambda mount: len(mount.path), reverse=True)
+    dialects = sorted(
+        ((prefix, surface.dialect) for surface in SURFACES for prefix in surface.prefixes),
+        key=lambda pair: len(pair[0]),
+        reverse=True,
+    )
 
     def dialect_for(path: str) -> Dialect:
-        for surface in SURFACES:
-            if path == surface.prefix or path.startswith(surface.prefix + "/"):
-                return surface.dialect
+        for prefix, dialect in dialects:
+            if path == prefix or path.startswith(prefix + "/"):
+                return dialect
         return ADMIN_DIALECT
 
     async def api_error(request: Request, exc: Exception) -> Response:

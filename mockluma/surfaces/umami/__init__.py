@@ -1,0 +1,20 @@
+"""UmamiAI's "Luma AI v1 legacy" proxy (``api.umamiai.xyz/v1/luma-ai``), in the shape of
+Luma's old web API: ``user_prompt`` in, ``state`` pending → processing → completed out."""
+
+from __future__ import annotations
+
+from mockluma.surfaces import Surface
+from mockluma.surfaces.umami.catalog import SURFACE as NAME
+from mockluma.surfaces.umami.catalog import TOKENS_PER_CENT
+from mockluma.surfaces.umami.errors import DIALECT
+from mockluma.surfaces.umami.routes import UmamiRoutes
+
+UMAMI = Surface(
+    name=NAME,
+    prefix="/v1/luma-ai",
+    dialect=DIALECT,
+    routes=lambda ctx: UmamiRoutes(ctx).routes(),
+    starting_balance=lambda config: config.credits_cents * TOKENS_PER_CENT,
+)
+
+__all__ = ["UMAMI"]
