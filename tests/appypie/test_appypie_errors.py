@@ -34,7 +34,7 @@ def error_of(response: httpx.Response, status: int) -> str:
         (GENERATE, {}, "Field 'prompt' is required."),
         (GENERATE, {"prompt": 42}, "Field 'prompt' must be of type string, not number."),
         (GENERATE, {"prompt": "   "}, "Field 'prompt' is blank."),
-        (GENERATE, {"prompt": "x" * 5001}, "Field 'prompt' is out of range"),
+        (GENERATE, {"prompt": "x" * 5001}, "Field 'prompt' is out of range: it must have at most 5000 characters, not 5001."),
         (GENERATE, {"prompt": "a cat", "aspect_ratio": "2:1"}, "Field 'aspect_ratio' must be one of"),
         (GENERATE, {"prompt": "a cat", "aspect_ratio": 1.5}, "Field 'aspect_ratio' must be one of"),
         (GENERATE, {"prompt": "a cat", "loop": "yes"}, "Field 'loop' must be of type boolean or null, not string."),
@@ -44,11 +44,12 @@ def error_of(response: httpx.Response, status: int) -> str:
         (FROM_IMAGE, {"prompt": "a cat", "url": "frame.jpg"}, "Field 'url' must be an absolute http or https URL"),
         (FROM_IMAGE, {"prompt": "a cat", "url": "http://[::1"}, "Field 'url' must be an absolute http or https URL"),
         (STATUS, {}, "Field 'task_id' is required."),
-        (STATUS, {"task_id": ""}, "Field 'task_id' is out of range"),
+        (STATUS, {"task_id": ""}, "Field 'task_id' must not be empty."),
+        (STATUS, {"task_id": "x" * 101}, "Field 'task_id' is out of range: it must have at most 100 characters, not 101."),
         (STATUS, {"task_id": 7}, "Field 'task_id' must be of type string, not number."),
     ],
     ids=["no-prompt", "number-prompt", "blank-prompt", "long-prompt", "unknown-ratio", "number-ratio", "text-loop", "array-body",
-         "image-no-url", "image-no-prompt", "relative-url", "broken-url", "status-no-id", "status-empty-id", "status-number-id"],
+         "image-no-url", "image-no-prompt", "relative-url", "broken-url", "status-no-id", "status-empty-id", "status-long-id", "status-number-id"],
 )  # fmt: skip
 def test_bad_parameters_are_400_naming_the_field(
     appypie: httpx.Client, path: str, body: Any, fragment: str

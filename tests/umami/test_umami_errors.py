@@ -33,7 +33,7 @@ def error_of(response: httpx.Response, status: int) -> str:
         ({"aspect_ratio": "16:9", "expand_prompt": True}, "Field 'user_prompt' is required."),
         ({"user_prompt": 3}, "Field 'user_prompt' must be of type string, not number."),
         ({"user_prompt": " "}, "Field 'user_prompt' is blank."),
-        ({"user_prompt": "x" * 5001}, "Field 'user_prompt' is out of range"),
+        ({"user_prompt": "x" * 5001}, "Field 'user_prompt' is out of range: it must have at most 5000 characters, not 5001."),
         ({"user_prompt": "a cat", "aspect_ratio": "2:1"}, "Field 'aspect_ratio' must be one of"),
         ({"user_prompt": "a cat", "expand_prompt": "yes"}, "Field 'expand_prompt' must be of type boolean or null"),
         ({"user_prompt": "a cat", "image_url": "main-image.jpg"}, "Field 'image_url' must be an absolute http or https URL"),
