@@ -83,7 +83,7 @@ def describe(error: ValidationError) -> str:
             bound = "at least" if error.validator.startswith("min") else "at most"
             return (
                 f"Field '{field}' is out of range: it must have {bound} "
-                f"{error.validator_value} {unit}, not {len(value)}."
+                f"{error.validator_value} {unit}, not {_size(value)}."
             )
         case "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum":
             return f"Field '{field}' is out of range: {error.message}."
@@ -108,6 +108,10 @@ def _most_specific(error: ValidationError) -> ValidationError:
             break
         error = chosen
     return error
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str | list | dict) else 0
 
 
 def _type_words(expected: Any) -> str:
