@@ -9,7 +9,7 @@ from mockluma.engine.errors import InsufficientCredits, JobNotFound
 from mockluma.engine.jobs import Job, Phase
 from mockluma.surfaces import Context
 from mockluma.surfaces.umami import catalog
-from mockluma.surfaces.umami.errors import DIALECT, body_invalid, not_found
+from mockluma.surfaces.umami.errors import DIALECT, not_found
 
 
 def create(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
@@ -29,9 +29,10 @@ def extend(ctx: Context, owner: str, parent_id: str, body: Mapping[str, Any]) ->
         raise not_found([parent_id]) from None
     if parent.phase is not Phase.SUCCEEDED:
         state = "failed" if parent.phase is Phase.FAILED else "not completed yet"
-        raise body_invalid(
+        raise DIALECT.error(
+            400,
             f"Generation {parent_id} is {state}; only a completed generation can be extended. "
-            "Fetch it until its state is completed, then extend it."
+            "Fetch it until its state is completed, then extend it.",
         )
     seconds = parent.details["seconds"] + catalog.EXTEND_SECONDS
     return _submit(ctx, owner, body, parent.details["aspect_ratio"], seconds, extends=parent_id)
