@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockluma.engine.faults import Rule
+from mockluma.engine.limits import Limit
 from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.timing import TimingMode
 
@@ -58,6 +60,18 @@ class Config:
     journal_limit: int = 10_000
     """How many exchanges the journal keeps; the oldest are dropped first."""
     log_level: str = "warning"
+    faults: tuple[Rule, ...] = ()
+    """Fault rules active from the start (and again after every reset)."""
+    rate_limits: bool = True
+    """Whether each surface's rate limits apply; ``limits`` changes their numbers."""
+    limits: Mapping[str, Mapping[str, Limit]] = field(default_factory=dict)
+    """Per surface and limit group, limits that replace the surface's defaults."""
+    triggers: bool = True
+    """Whether ``[mockluma:...]`` markers in request bodies are obeyed."""
+    callback_timeout: float = 5.0
+    """Wall-clock seconds a callback receiver has to answer one attempt."""
+    scenario: str | None = None
+    """The scenario file the settings were loaded from, if any."""
 
     def __post_init__(self) -> None:
         if self.clock not in CLOCK_MODES:
@@ -82,6 +96,11 @@ class Config:
             raise ConfigError(f"progression must be a Progression, not {self.progression!r}.")
         if any(not key.strip() for key in self.api_keys):
             raise ConfigError("api_keys must not contain empty keys.")
+        if not 0 < self.callback_timeout <= 300:
+            raise ConfigError(
+                "callback_timeout must be between 0 and 300 seconds, "
+                f"not {self.callback_timeout!r}."
+            )
         statuses = self.appypie_statuses
         if (
             not isinstance(statuses, tuple)
@@ -107,6 +126,15 @@ def _words(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(","))
 
 
+def _switch(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in ("on", "true", "yes", "1"):
+        return True
+    if text in ("off", "false", "no", "0"):
+        return False
+    raise ValueError("use on or off")
+
+
 # How a setting is read from text (an environment variable, or a string override).
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "port": int,
@@ -120,6 +148,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "progression": Progression.parse,
     "api_keys": _api_keys,
     "appypie_statuses": _words,
+    "rate_limits": _switch,
+    "triggers": _switch,
+    "callback_timeout": float,
 }
 
 
@@ -144,7 +175,12 @@ def build_config(
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     names = [f.name for f in dataclasses.fields(Config)]
+    scenario = (overrides or {}).get("scenario") or environ.get("MOCKLUMA_CONFIG")
+    if scenario:
+        values.update(_scenario_settings(scenario))
     for name in names:
+        if name in ("faults", "limits", "scenario"):
+            continue  # structured: from a scenario file (MOCKLUMA_CONFIG) or overrides
         variable = f"MOCKLUMA_{name.upper()}"
         raw = environ.get(variable)
         if raw is not None and raw != "":
@@ -152,9 +188,11 @@ def build_config(
     for name, value in (overrides or {}).items():
         if name not in names:
             raise ConfigError(f"Unknown setting {name!r}; known settings: {', '.join(names)}.")
-        if value is None:
+        if value is None or name == "scenario":
             continue
-        if isinstance(value, str) and name != "api_keys":
+        if name in ("faults", "limits"):
+            value = _structured(name, value)
+        elif isinstance(value, str) and name != "api_keys":
             value = _parse(name, value, name)
         elif name == "api_keys":
             value = _api_keys(value) if isinstance(value, str) else frozenset(value)
@@ -162,3 +200,31 @@ def build_config(
             value = tuple(value)
         values[name] = value
     return Config(**values)
+
+
+def _scenario_settings(path: str) -> dict[str, Any]:
+    from mockluma.scenario import ScenarioError, load_scenario
+
+    try:
+        settings = load_scenario(path)
+    except ScenarioError as exc:
+        raise ConfigError(str(exc)) from None
+    for name in ("progression", "timing"):
+        if name in settings:
+            settings[name] = _parse(name, settings[name], f"{path}: {name}")
+    if "api_keys" in settings:
+        settings["api_keys"] = frozenset(settings["api_keys"])
+    return settings
+
+
+def _structured(name: str, value: Any) -> Any:
+    from mockluma.scenario import ScenarioError, parse_limits, parse_rules
+
+    try:
+        if name == "faults":
+            return parse_rules(value)
+        if all(isinstance(group, Limit) for groups in value.values() for group in groups.values()):
+            return value
+        return parse_limits(value)
+    except ScenarioError as exc:
+        raise ConfigError(str(exc)) from None

@@ -14,14 +14,19 @@ With ``in_process=True`` no socket is opened; clients reach the app through
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import traceback
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
-from mockluma.app import create_app, make_clock, starting_balances
+from mockluma.app import SURFACES, create_app, make_clock, make_limiter, starting_balances
+from mockluma.app.admin_faults import check_failure_kinds
 from mockluma.config import Config, ConfigError, build_config
+from mockluma.engine.callbacks import Attempt, Inbox, Received
 from mockluma.engine.journal import Journal
 from mockluma.engine.simulation import Simulation
 from mockluma.server import LoopThread, ThreadedServer
@@ -33,8 +38,23 @@ TEST_DEFAULTS: dict[str, Any] = {"clock": "manual", "seed": 0, "timing": "realis
 
 # What a test may change between tests without restarting the server.
 PER_TEST_SETTINGS = frozenset(
-    ("clock", "speed", "clock_start", "seed", "timing", "progression", "credits_cents")
+    (
+        "clock",
+        "speed",
+        "clock_start",
+        "seed",
+        "timing",
+        "progression",
+        "credits_cents",
+        "faults",
+        "rate_limits",
+        "limits",
+        "triggers",
+        "callback_timeout",
+        "appypie_statuses",
+    )
 )
+T = TypeVar("T")
 IN_PROCESS_URL = "http://mockluma.test"
 DEFAULT_API_KEY = "luma-api-mockluma"
 
@@ -55,6 +75,7 @@ class MockLuma:
         self.app = create_app(config)
         self._ctx: Context = self.app.state.mockluma
         self._server: ThreadedServer | None = None
+        self._inbox_numbers = itertools.count(1)
         self._loop: LoopThread
         if in_process:
             self._loop = LoopThread("mockluma-in-process")
@@ -140,28 +161,64 @@ class MockLuma:
         """Every request and response so far (bounded), with query and assertion helpers."""
         return self._ctx.journal
 
+    @property
+    def faults(self) -> FaultControl:
+        """The fault rules: ``.add({...})``, ``.remove(name)``, ``.clear()``, ``.list()``."""
+        return FaultControl(self)
+
+    @property
+    def callbacks(self) -> list[Attempt]:
+        """Every callback delivery attempt so far (bounded), oldest first."""
+        attempts: list[Attempt] = self._call(lambda: list(self._ctx.callbacks.attempts))
+        return attempts
+
+    def callback_inbox(
+        self, name: str | None = None, *, responses: Sequence[int] = (), delay: float = 0.0
+    ) -> CallbackInbox:
+        """A callback receiver hosted by the mock: pass ``inbox.url`` as ``callback_url``.
+
+        It answers each POST with the next status of ``responses`` (the last one repeats; 200
+        when empty), after ``delay`` wall-clock seconds.
+        """
+        inbox_name = name or f"inbox-{next(self._inbox_numbers)}"
+
+        def create() -> Inbox:
+            box = Inbox(inbox_name, list(responses), float(delay))
+            self._ctx.inboxes[inbox_name] = box
+            return box
+
+        box: Inbox = self._call(create)
+        return CallbackInbox(self, box, f"{self.url}/_mockluma/inbox/{inbox_name}")
+
     def _call(self, function: Any) -> Any:
         return self._loop.call(function) if self._loop.running else function()
 
+    def _run(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        if self._loop.running:
+            return self._loop.run(make())
+        return asyncio.run(make())
+
     def advance(self, seconds: float) -> int:
-        """Move simulated time forward, running every event due on the way; returns their count."""
-        ran: int = self._call(lambda: self.simulation.advance(seconds))
-        return ran
+        """Move simulated time forward, running every event due on the way (and waiting for
+        each callback attempt's answer, so retries due on the way are made); returns how many
+        events ran."""
+        return self._run(lambda: self._ctx.callbacks.advance(seconds))
 
     def run_until_idle(self, limit: float = 30 * 24 * 3600) -> float:
         """Advance until nothing is scheduled (or ``limit`` simulated seconds have passed);
         returns how many simulated seconds that took. Stuck jobs schedule nothing."""
 
-        def drain() -> float:
-            start = self.simulation.now()
-            while (due := self.simulation.scheduler.next_due()) is not None:
+        async def drain() -> float:
+            simulation, callbacks = self.simulation, self._ctx.callbacks
+            start = simulation.now()
+            await callbacks.drain()
+            while (due := simulation.scheduler.next_due()) is not None:
                 if due - start > limit:
                     break
-                self.simulation.advance(max(0.0, due - self.simulation.now()))
-            return self.simulation.now() - start
+                await callbacks.advance(max(0.0, due - simulation.now()))
+            return simulation.now() - start
 
-        elapsed: float = self._call(drain)
-        return elapsed
+        return self._run(drain)
 
     def reset(self, api_key: str | None = None, **settings: Any) -> None:
         """Forget generations, balances and the journal.
@@ -173,7 +230,7 @@ class MockLuma:
         if api_key is not None:
             if settings:
                 raise TypeError("Settings apply to the whole mock; do not combine them with a key.")
-            self._call(lambda: self.simulation.reset(api_key))
+            self._call(lambda: self._ctx.reset(api_key))
             return
         fixed = set(settings) - PER_TEST_SETTINGS
         if fixed:
@@ -183,17 +240,23 @@ class MockLuma:
             )
         base = {name: getattr(self.config, name) for name in PER_TEST_SETTINGS}
         config = build_config({**base, **settings}, environ={})
+        check_failure_kinds(config.faults, SURFACES)
 
         def restart() -> None:
+            ctx = self._ctx
+            ctx.reset()
             self.simulation.reconfigure(
                 clock=make_clock(config),
                 seed=config.seed,
                 timing_mode=config.timing,
                 progression=config.progression,
                 starting_balances=starting_balances(config),
+                limiter=make_limiter(config),
             )
-            self.journal.clear()
-            self._ctx.errors.clear()
+            ctx.faults.replace(config.faults, seed=config.seed)
+            ctx.callbacks.policy.timeout = config.callback_timeout
+            ctx.errors.clear()
+            ctx.use_config(config)
 
         self._call(restart)
 
@@ -208,3 +271,97 @@ class MockLuma:
         errors = list(self._ctx.errors)
         self._ctx.errors.clear()
         return ["".join(traceback.format_exception(error)) for error in errors]
+
+
+class FaultControl:
+    """The mock's fault rules, from a test; rules are ``schemas/mockluma/fault-rule.json`` data:
+
+    luma.faults.add({"match": {"path": "*/generations/video"}, "error": {"status": 503}})
+    luma.faults.add(name="slow", latency=0.5)
+    """
+
+    def __init__(self, luma: MockLuma) -> None:
+        self._luma = luma
+
+    def add(self, rule: Mapping[str, Any] | None = None, **fields: Any) -> None:
+        """Add a rule (replacing one of the same name); raises ``ScenarioError`` if it is bad."""
+        from mockluma.scenario import parse_rules
+
+        data = {**(rule or {}), **fields}
+        (parsed,) = parse_rules([data])
+        check_failure_kinds([parsed], SURFACES)
+        self._luma._call(lambda: self._luma._ctx.faults.add(parsed))
+
+    def remove(self, name: str) -> bool:
+        removed: bool = self._luma._call(lambda: self._luma._ctx.faults.remove(name))
+        return removed
+
+    def clear(self) -> None:
+        self._luma._call(self._luma._ctx.faults.clear)
+
+    def list(self) -> list[dict[str, Any]]:
+        """Each rule as given, with ``calls`` (matches) and ``fired`` counts."""
+        rules: list[dict[str, Any]] = self._luma._call(self._luma._ctx.faults.summaries)
+        return rules
+
+
+class CallbackInbox:
+    """A callback receiver on the mock, with waiting and assertions on the mock's clock."""
+
+    def __init__(self, luma: MockLuma, box: Inbox, url: str) -> None:
+        self._luma = luma
+        self._box = box
+        self.url = url
+        """Use this as the ``callback_url`` of a generation."""
+
+    @property
+    def name(self) -> str:
+        return self._box.name
+
+    @property
+    def received(self) -> list[Received]:
+        """Every POST that arrived, oldest first."""
+        items: list[Received] = self._luma._call(lambda: list(self._box.received))
+        return items
+
+    def _matching(self, generation_id: str | None, state: str | None) -> list[Received]:
+        return [
+            item
+            for item in self._box.received
+            if generation_id in (None, item.generation_id) and state in (None, item.state)
+        ]
+
+    def wait_for(
+        self, generation_id: str | None = None, state: str | None = None, *, within: float = 3600
+    ) -> Received:
+        """Move the mock's clock, event by event, until a delivery of ``generation_id`` in
+        ``state`` (either may be left out) has arrived; at most ``within`` simulated seconds.
+
+        Raises ``AssertionError`` listing what did arrive if none does.
+        """
+        luma = self._luma
+
+        async def wait() -> Received | None:
+            simulation, callbacks = luma.simulation, luma._ctx.callbacks
+            deadline = simulation.now() + within
+            await callbacks.drain()
+            while not (found := self._matching(generation_id, state)):
+                due = simulation.scheduler.next_due()
+                if due is None or due > deadline:
+                    return None
+                await callbacks.advance(max(0.0, due - simulation.now()))
+            return found[0]
+
+        found = luma._run(wait)
+        if found is None:
+            arrived = [f"{item.generation_id} {item.state}" for item in self.received] or ["none"]
+            wanted = f"generation {generation_id or 'any'} in state {state or 'any'}"
+            raise AssertionError(
+                f"No callback for {wanted} reached {self.url} within {within:g} simulated "
+                f"seconds. Arrived: {', '.join(arrived)}."
+            )
+        return found
+
+    def states(self, generation_id: str | None = None) -> list[str | None]:
+        """The states reported, in arrival order (optionally for one generation)."""
+        return [item.state for item in self.received if generation_id in (None, item.generation_id)]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
 
 
 class ApiError(Exception):
@@ -104,6 +106,19 @@ def note_api_key(request: Request, key: str) -> None:
     request.state.api_key = key
 
 
-def media_url(request: Request, token: str, name: str) -> str:
-    """An absolute URL on this server that serves the shipped media file ``name``."""
-    return f"{request.base_url}_mockluma/media/{token}/{name}"
+def media_url(base_url: str, token: str, name: str) -> str:
+    """An absolute URL on the server at ``base_url`` that serves the shipped media file ``name``."""
+    return f"{base_url}_mockluma/media/{token}/{name}"
+
+
+# The ASGI scope of the request being handled, for code that runs inside a request but is not
+# handed the request (an order recording where its client reached the mock, say).
+current_scope: ContextVar[Scope | None] = ContextVar("current_scope", default=None)
+
+
+def request_base_url() -> str:
+    """The root URL (ending in ``/``) by which the current request reached the mock."""
+    scope = current_scope.get()
+    if scope is None:
+        return "http://mockluma.invalid/"
+    return str(Request(scope).base_url)

@@ -7,23 +7,36 @@ that no handler words) is the one of the longest prefix it falls under.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
+from starlette.types import Receive, Scope, Send
 
 from mockluma.app.admin import ADMIN_DIALECT, admin_routes
+from mockluma.app.admin_faults import check_failure_kinds, fault_routes
+from mockluma.app.callbacks import HttpSender, callback_routes
+from mockluma.app.faults import TRANSPORT_KEY, FaultLayer, find_transport
 from mockluma.app.journaling import JournalMiddleware
 from mockluma.app.media import media_routes
-from mockluma.config import Config, build_config
+from mockluma.app.ticker import run_ticker
+from mockluma.config import Config, ConfigError, build_config
+from mockluma.engine.callbacks import CallbackDispatcher, CallbackPolicy
 from mockluma.engine.clock import Clock, ManualClock, RealClock
+from mockluma.engine.faults import FaultBook
 from mockluma.engine.journal import Journal
+from mockluma.engine.limits import Limiter, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
+from mockluma.scenario import ScenarioError
 from mockluma.surfaces import Context, Surface
 from mockluma.surfaces.appypie import APPYPIE
 from mockluma.surfaces.dream_machine import DREAM_MACHINE
@@ -47,40 +60,106 @@ def starting_balances(config: Config) -> dict[str, float]:
     return {surface.name: surface.starting_balance(config) for surface in SURFACES}
 
 
+def make_limiter(config: Config) -> Limiter:
+    """Each surface's default limits, with the configured ones laid over them."""
+    limits = {surface.name: dict(surface.rate_limits) for surface in SURFACES}
+    for surface, groups in config.limits.items():
+        limits.setdefault(surface, {}).update(groups)
+    return Limiter(limits, enabled=config.rate_limits)
+
+
 def build_context(config: Config) -> Context:
+    try:
+        check_failure_kinds(config.faults, SURFACES)
+    except ScenarioError as exc:
+        raise ConfigError(str(exc)) from None
     simulation = Simulation(
         clock=make_clock(config),
         seed=config.seed,
         timing_mode=config.timing,
         progression=config.progression,
         starting_balances=starting_balances(config),
+        limiter=make_limiter(config),
+        failure_kinds={surface.name: surface.failures for surface in SURFACES},
     )
+    faults = FaultBook(config.seed, config.faults)
+    callbacks = CallbackDispatcher(
+        simulation,
+        faults,
+        HttpSender(),
+        policy=CallbackPolicy(timeout=config.callback_timeout),
+        log_limit=config.journal_limit,
+    )
+    for surface in SURFACES:
+        if surface.callbacks is not None:
+            callbacks.register(surface.name, surface.callbacks)
     return Context(
         config=config,
         simulation=simulation,
         media=MediaCatalog(),
+        faults=faults,
+        callbacks=callbacks,
         journal=Journal(config.journal_limit),
     )
+
+
+def surface_for(path: str) -> Surface | None:
+    """The surface serving ``path`` (the longest matching prefix wins)."""
+    best: Surface | None = None
+    longest = -1
+    for surface in SURFACES:
+        for prefix in surface.prefixes:
+            if (path == prefix or path.startswith(prefix + "/")) and len(prefix) > longest:
+                best, longest = surface, len(prefix)
+    return best
+
+
+class MockApp(Starlette):
+    """The Starlette app, wrapped in the journal and the fault layer.
+
+    Both sit outside Starlette's error handling: the journal records even the exchanges a
+    fault breaks, and the fault layer can reach the connection itself.
+    """
+
+    def __init__(self, ctx: Context, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.state.mockluma = ctx
+        surfaces = [(prefix, s.name, s.dialect) for s in SURFACES for prefix in s.prefixes]
+        inner = FaultLayer(super().__call__, ctx, surfaces, ADMIN_DIALECT)
+        self._outer = JournalMiddleware(inner, ctx)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        scope[TRANSPORT_KEY] = find_transport(send)
+        await self._outer(scope, receive, send)
 
 
 def create_app(config: Config | None = None) -> Starlette:
     """Build the mock: every surface at its real path, plus ``/_mockluma/`` for control."""
     ctx = build_context(config or build_config())
     mounts = [mount for surface in SURFACES for mount in surface.mounts(ctx)]
-    mounts.append(Mount(ADMIN_PREFIX, routes=[*admin_routes(ctx), *media_routes(ctx)]))
-    # Starlette takes the first mount whose prefix matches, so the longest prefixes go first.
-    routes = sorted(mounts, key=lambda mount: len(mount.path), reverse=True)
-    dialects = sorted(
-        ((prefix, surface.dialect) for surface in SURFACES for prefix in surface.prefixes),
-        key=lambda pair: len(pair[0]),
-        reverse=True,
-    )
+    # Longest prefix first, so a surface mounted under another's prefix gets its own paths.
+    routes = sorted(mounts, key=lambda mount: -len(mount.path))
+    control = [
+        *admin_routes(ctx),
+        *fault_routes(ctx, SURFACES, ADMIN_DIALECT),
+        *callback_routes(ctx, ADMIN_DIALECT),
+        *media_routes(ctx),
+    ]
+    routes.append(Mount(ADMIN_PREFIX, routes=control))
 
     def dialect_for(path: str) -> Dialect:
-        for prefix, dialect in dialects:
-            if path == prefix or path.startswith(prefix + "/"):
-                return dialect
-        return ADMIN_DIALECT
+        surface = surface_for(path)
+        return ADMIN_DIALECT if surface is None else surface.dialect
+
+    async def rate_limited(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RateLimited)
+        surface = surface_for(request.url.path)
+        if surface is None:
+            return ADMIN_DIALECT.error(429, str(exc)).response()
+        return surface.too_many_requests(exc).response()
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
@@ -111,17 +190,32 @@ def create_app(config: Config | None = None) -> Starlette:
         )
         return dialect.error(500, message).response()
 
-    app = Starlette(
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ticker = asyncio.get_running_loop().create_task(run_ticker(ctx.simulation))
+        try:
+            yield
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            await ctx.callbacks.close()
+
+    app = MockApp(
+        ctx,
         routes=routes,
         exception_handlers={
             ApiError: api_error,
+            RateLimited: rate_limited,
             HTTPException: http_error,
             Exception: server_error,
         },
-        middleware=[Middleware(JournalMiddleware, ctx=ctx)],
+        lifespan=lifespan,
     )
-    app.state.mockluma = ctx
+    sender = ctx.callbacks.sender
+    if isinstance(sender, HttpSender):
+        sender.bind(app)
     return app
 
 
-__all__ = ["ADMIN_PREFIX", "SURFACES", "create_app"]
+__all__ = ["ADMIN_PREFIX", "SURFACES", "MockApp", "create_app", "surface_for"]

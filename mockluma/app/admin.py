@@ -53,9 +53,7 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
             raise ADMIN_DIALECT.error(
                 422, "'api_key' must be a string, or left out to reset every key."
             )
-        simulation.reset(key)
-        if key is None:
-            ctx.journal.clear()
+        ctx.reset(key)
         return JSONResponse({"reset": "all" if key is None else key})
 
     async def clock(request: Request) -> Response:
@@ -73,7 +71,7 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
             raise ADMIN_DIALECT.error(
                 422, f"'seconds' must be between 0 and {_MAX_ADVANCE} (one year), not {seconds}."
             )
-        ran = simulation.advance(float(seconds))
+        ran = await ctx.callbacks.advance(float(seconds))
         return JSONResponse({**clock_state(), "events_run": ran})
 
     async def journal(request: Request) -> Response:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from mockluma.engine.limits import Allowance
 from mockluma.engine.scheduler import EventHandle
 
 
@@ -61,6 +62,10 @@ class Job:
     """Facts the surface needs to present the job (model, aspect ratio, media to serve...)."""
     plan: Plan
     cost: float = 0.0
+    group: str = ""
+    """The rate-limit group the job counts towards (Dream Machine: the model family)."""
+    allowance: Allowance | None = None
+    """The key's per-minute standing when the job was accepted, for rate-limit headers."""
     phase: Phase = Phase.QUEUED
     failure: Failure | None = None
     history: list[tuple[Phase, float]] = field(default_factory=list)

@@ -44,11 +44,16 @@ class Scheduler:
     def __init__(self) -> None:
         self._heap: list[_Event] = []
         self._counter = itertools.count()
+        self.on_earlier: Callable[[], None] | None = None
+        """Called when a new event becomes the earliest, so a waiting ticker can wake up."""
 
     def at(self, due: float, action: Action) -> EventHandle:
         """Run ``action`` when simulated time reaches ``due``."""
         event = _Event(due, next(self._counter), action)
+        earliest = not self._heap or event < self._heap[0]
         heapq.heappush(self._heap, event)
+        if earliest and self.on_earlier is not None:
+            self.on_earlier()
         return EventHandle(event)
 
     def next_due(self) -> float | None:

@@ -20,7 +20,13 @@ from typing import Any
 
 from mockluma.engine.clock import Clock
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
+from mockluma.engine.faults import (
+    choose_generation_fault,
+    pending_generation_faults,
+    resolve_failure,
+)
 from mockluma.engine.jobs import Failure, Job, Phase, Plan
+from mockluma.engine.limits import Limiter
 from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.scheduler import Scheduler
 from mockluma.engine.timing import Timing, TimingMode, make_plan
@@ -48,6 +54,8 @@ class Simulation:
         timing_mode: TimingMode = TimingMode.REALISTIC,
         progression: Progression = BY_CLOCK,
         starting_balances: Mapping[str, float] | None = None,
+        limiter: Limiter | None = None,
+        failure_kinds: Mapping[str, Mapping[str, Failure]] | None = None,
     ) -> None:
         self.clock = clock
         self.seed = seed
@@ -55,6 +63,9 @@ class Simulation:
         self.progression = progression
         self.scheduler = Scheduler()
         self.starting_balances = dict(starting_balances or {})
+        self.limiter = limiter or Limiter(enabled=False)
+        self.failure_kinds = {name: dict(kinds) for name, kinds in (failure_kinds or {}).items()}
+        """Per surface, the failures a fault rule can name (``moderation``, ``job``...)."""
         self._accounts: dict[tuple[str, str], Account] = {}
         self._listeners: list[TransitionListener] = []
 
@@ -103,6 +114,7 @@ class Simulation:
         for key in doomed:
             for job in self._accounts.pop(key).jobs.values():
                 job.deleted = True
+        self.limiter.reset(owner)
         if owner is None:
             self.scheduler.clear()
 
@@ -114,6 +126,7 @@ class Simulation:
         timing_mode: TimingMode | None = None,
         progression: Progression | None = None,
         starting_balances: Mapping[str, float] | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         """Forget everything and start again with the given settings (others are kept)."""
         self.reset()
@@ -123,6 +136,8 @@ class Simulation:
         self.progression = progression or self.progression
         if starting_balances is not None:
             self.starting_balances = dict(starting_balances)
+        if limiter is not None:
+            self.limiter = limiter
 
     # -- jobs -----------------------------------------------------------------------------
 
@@ -143,26 +158,53 @@ class Simulation:
         failure: Failure | None = None,
         stuck: bool = False,
         instant: bool = False,
+        group: str | None = None,
     ) -> Job:
-        """Accept a new job: charge its cost, plan its timeline and schedule its first step."""
+        """Accept a new job: check limits, charge its cost, plan its timeline (with any fault
+        the request's rules or triggers ask for) and schedule its first step.
+
+        Raises :class:`InsufficientCredits`, or :class:`~mockluma.engine.limits.RateLimited`
+        when the key is over a limit of ``group`` (default: ``kind``).
+        """
         self.run_due()
         account = self.account(surface, owner)
         if cost > account.balance:
             raise InsufficientCredits(account.balance, cost)
+        group = group or kind
+        now = self.clock.now()
+        allowance = self.limiter.admit(surface, owner, group, now)
         account.sequence += 1
-        rng = random.Random(f"{self.seed}/{surface}/{owner}/{account.sequence}")
+        sequence = account.sequence
+        rng = random.Random(f"{self.seed}/{surface}/{owner}/{sequence}")
         job_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        if failure is None and not stuck:
+            failure, stuck = self._injected_fault(surface, owner, sequence)
         instant = instant or self.progression.kind == "immediate"
         plan = make_plan(
             timing, self.timing_mode, rng, failure=failure, stuck=stuck, instant=instant
         )
-        now = self.clock.now()
-        job = Job(job_id, surface, kind, owner, now, request, details, plan, cost=cost)
+        job = Job(job_id, surface, kind, owner, now, request, details, plan, cost=cost, group=group)
+        job.allowance = allowance
         job.history.append((Phase.QUEUED, now))
         account.balance -= cost
         account.jobs[job_id] = job
         self._schedule_next(job)
         return job
+
+    def _injected_fault(
+        self, surface: str, owner: str, sequence: int
+    ) -> tuple[Failure | None, bool]:
+        candidates, triggered = pending_generation_faults.get()
+        fault = triggered
+        if fault is None and candidates:
+            # The job's own generator, so its fate does not depend on what else runs.
+            rng = random.Random(f"{self.seed}/{surface}/{owner}/{sequence}/faults")
+            fault = choose_generation_fault(candidates, rng)
+        if fault is None:
+            return None, False
+        if fault.stuck:
+            return None, True
+        return resolve_failure(fault, self.failure_kinds.get(surface, {}), surface), False
 
     def get(self, surface: str, owner: str, job_id: str) -> Job:
         self.run_due()
@@ -196,6 +238,8 @@ class Simulation:
         job = self.get(surface, owner, job_id)
         del self.account(surface, owner).jobs[job_id]
         job.deleted = True
+        if not job.phase.terminal:
+            self.limiter.finished(surface, owner, job.group)
         return job
 
     # -- progression ----------------------------------------------------------------------
@@ -220,6 +264,8 @@ class Simulation:
         if phase is Phase.FAILED:
             job.failure = failure
             self._refund(job)
+        if phase.terminal:
+            self.limiter.finished(job.surface, job.owner, job.group)
         for listener in self._listeners:
             listener(job)
         self._schedule_next(job)

@@ -17,10 +17,14 @@ from dataclasses import dataclass, field
 from starlette.routing import BaseRoute, Mount
 
 from mockluma.config import Config
+from mockluma.engine.callbacks import CallbackDispatcher, Inbox, Renderer
+from mockluma.engine.faults import FaultBook
+from mockluma.engine.jobs import Failure
 from mockluma.engine.journal import Journal
+from mockluma.engine.limits import Limit, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
-from mockluma.web import Dialect
+from mockluma.web import ApiError, Dialect
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +34,28 @@ class Context:
     config: Config
     simulation: Simulation
     media: MediaCatalog
+    faults: FaultBook
+    callbacks: CallbackDispatcher
     journal: Journal = field(default_factory=Journal)
     errors: list[BaseException] = field(default_factory=list)
     """Unexpected exceptions raised while handling requests (bugs, surfaced to tests)."""
+    inboxes: dict[str, Inbox] = field(default_factory=dict)
+    """Callback receivers hosted by the mock, by name."""
+
+    def use_config(self, config: Config) -> None:
+        """Swap in a per-test configuration (the handle's ``reset(**settings)``); the settings
+        that shape the server itself (host, port, body limits) must be unchanged."""
+        object.__setattr__(self, "config", config)
+
+    def reset(self, owner: str | None = None) -> None:
+        """Forget ``owner``'s state, or everything: jobs, journal, callbacks, inboxes; the
+        fault rules go back to the configured ones."""
+        self.simulation.reset(owner)
+        if owner is None:
+            self.journal.clear()
+            self.faults.replace(self.config.faults)
+            self.callbacks.clear()
+            self.inboxes.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +70,15 @@ class Surface:
     routes: Callable[[Context], Sequence[BaseRoute]]
     """The endpoints under :attr:`prefix`, with paths relative to it."""
     starting_balance: Callable[[Config], float]
+    failures: Mapping[str, Failure] = field(default_factory=dict)
+    """The failures fault rules and triggers can name (``moderation``, ``job``...), in this
+    API's words. Every surface should offer at least moderation, prompt, dispatch and job."""
+    rate_limits: Mapping[str, Limit] = field(default_factory=dict)
+    """Default limits per limit group (``*`` for every group); empty means unlimited."""
+    rate_limited: Callable[[RateLimited], ApiError] | None = None
+    """The 429 for a refused create; by default the dialect's error with ``Retry-After``."""
+    callbacks: Renderer | None = None
+    """What to POST to a job's callback URL on each update, for APIs that have callbacks."""
     more_mounts: Mapping[str, Callable[[Context], Sequence[BaseRoute]]] = field(
         default_factory=dict
     )
@@ -61,3 +93,10 @@ class Surface:
         """The surface's routes, mounted at each of its prefixes."""
         builders = {self.prefix: self.routes, **self.more_mounts}
         return [Mount(prefix, routes=list(build(ctx))) for prefix, build in builders.items()]
+
+    def too_many_requests(self, refusal: RateLimited) -> ApiError:
+        if self.rate_limited is not None:
+            return self.rate_limited(refusal)
+        error = self.dialect.error(429, str(refusal))
+        error.headers["retry-after"] = str(refusal.retry_after_seconds)
+        return error

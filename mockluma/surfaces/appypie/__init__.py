@@ -4,6 +4,7 @@ it: create under ``/lumalabs-ai/v1``, poll under ``/lumalabs-ai-polling/v1``."""
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
+from mockluma.surfaces.appypie import catalog
 from mockluma.surfaces.appypie.catalog import SURFACE as NAME
 from mockluma.surfaces.appypie.errors import DIALECT
 from mockluma.surfaces.appypie.routes import AppyPieRoutes
@@ -14,6 +15,7 @@ APPYPIE = Surface(
     dialect=DIALECT,
     routes=lambda ctx: AppyPieRoutes(ctx).generation_routes(),
     starting_balance=lambda config: config.credits_cents,
+    failures=catalog.FAILURES,
     more_mounts={"/lumalabs-ai-polling/v1": lambda ctx: AppyPieRoutes(ctx).polling_routes()},
 )
 

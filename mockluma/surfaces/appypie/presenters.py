@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-
 from mockluma.engine.jobs import Job, Phase
 from mockluma.web import media_url
 
 COMPLETED = "completed"
 
 
-def status(job: Job, request: Request, words: tuple[str, str, str]) -> dict[str, Any]:
+def status(job: Job, base_url: str, words: tuple[str, str, str]) -> dict[str, Any]:
+    """The answer of ``getStatus``; the video link is an absolute URL under ``base_url``."""
     queued, running, failed = words
     if job.phase is Phase.SUCCEEDED:
         return {
             "status": COMPLETED,
-            "video_url": media_url(request, job.id, job.details["media"]["video"]),
+            "video_url": media_url(base_url, job.id, job.details["media"]["video"]),
         }
     if job.phase is Phase.FAILED:
         reason = job.failure.reason if job.failure else "The generation failed."

@@ -87,4 +87,4 @@ class AppyPieRoutes:
             ) from None
         self.ctx.simulation.poll(job)
         words = self.ctx.config.appypie_statuses
-        return JSONResponse(presenters.status(job, request, words))
+        return JSONResponse(presenters.status(job, str(request.base_url), words))

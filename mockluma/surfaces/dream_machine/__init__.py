@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
+from mockluma.surfaces.dream_machine import catalog
 from mockluma.surfaces.dream_machine.catalog import SURFACE as NAME
-from mockluma.surfaces.dream_machine.errors import DIALECT
+from mockluma.surfaces.dream_machine.errors import DIALECT, rate_limited
+from mockluma.surfaces.dream_machine.presenters import callback_update
 from mockluma.surfaces.dream_machine.routes import DreamMachineRoutes
 
 DREAM_MACHINE = Surface(
@@ -13,6 +15,10 @@ DREAM_MACHINE = Surface(
     dialect=DIALECT,
     routes=lambda ctx: DreamMachineRoutes(ctx).routes(),
     starting_balance=lambda config: config.credits_cents,
+    failures=catalog.FAILURES,
+    rate_limits=catalog.RATE_LIMITS,
+    rate_limited=rate_limited,
+    callbacks=callback_update,
 )
 
 __all__ = ["DREAM_MACHINE"]

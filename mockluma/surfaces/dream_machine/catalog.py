@@ -10,6 +10,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from mockluma.engine.distributions import LogNormal
+from mockluma.engine.jobs import Failure, Phase
+from mockluma.engine.limits import Limit
 from mockluma.engine.timing import Timing
 
 SURFACE = "dream-machine"
@@ -120,3 +122,29 @@ CAMERA_MOTIONS = tuple(
         "crane up", "crane down",
     )
 )  # fmt: skip
+
+
+def family(model: str) -> str:
+    """The model family Luma's rate limits count by: ``ray`` (video) or ``photon`` (image)."""
+    return "ray" if model.startswith("ray") else "photon"
+
+
+# Luma's published Build-tier limits, per model family (docs: "Rate limits"). Luma does not say
+# what Retry-After a concurrency refusal carries; the mock says 10 s, about a quick generation.
+RATE_LIMITS = {
+    "ray": Limit(concurrent=10, per_minute=20, concurrency_retry_after=10.0),
+    "photon": Limit(concurrent=40, per_minute=80, concurrency_retry_after=10.0),
+}
+
+# What a fault rule or trigger can make a generation fail with: the failure_reason texts of
+# Luma's "Errors" page, and the phase and moment each one most plausibly happens at.
+FAILURES = {
+    "moderation": Failure("Advanced prompt moderation failed", None, Phase.QUEUED, 2.0),
+    "blacklisted": Failure("Contains blacklisted words", None, Phase.QUEUED, 1.0),
+    "frames_unreadable": Failure("Failed to read user input frames", None, Phase.QUEUED, 3.0),
+    "frame_moderation": Failure("Frame moderation failed", None, Phase.QUEUED, 3.0),
+    "prompt": Failure("Prompt processing failed", None, Phase.QUEUED, 2.0),
+    "dispatch": Failure("Error dispatching job", None, Phase.QUEUED, 1.0),
+    "job": Failure("Job failed", None, Phase.RUNNING, 5.0),
+    "callback": Failure("Error processing callback", None, Phase.RUNNING, 5.0),
+}

@@ -6,6 +6,7 @@ on); every other message is the mock's own and says what to do next.
 
 from __future__ import annotations
 
+from mockluma.engine.limits import RateLimited
 from mockluma.web import ApiError
 
 PROMPT_REQUIRED = "Prompt is required"
@@ -43,3 +44,19 @@ def not_found(generation_id: str) -> ApiError:
     return DIALECT.error(
         404, f"Generation {generation_id} not found. Check the id and the API key it was made with."
     )
+
+
+def rate_limited(refusal: RateLimited) -> ApiError:
+    """429, in Luma's error shape, with ``Retry-After`` (which the SDK waits for)."""
+    wait = refusal.retry_after_seconds
+    if refusal.kind == "rate":
+        message = (
+            f"Rate limit exceeded: at most {refusal.limit} {refusal.group} generation requests "
+            f"per minute. Retry after {wait} s."
+        )
+    else:
+        message = (
+            f"Too many concurrent generations: at most {refusal.limit} {refusal.group} "
+            f"generations may be in progress at once. Retry after {wait} s."
+        )
+    return ApiError(429, {"detail": message}, {"retry-after": str(wait)})

@@ -14,6 +14,7 @@ from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import catalog
 from mockluma.surfaces.dream_machine.errors import DIALECT, bad_request, not_found
 from mockluma.surfaces.dream_machine.validation import frame_types
+from mockluma.web import request_base_url
 
 JSON = dict[str, Any]
 _PIXEL_FIELDS = (
@@ -212,6 +213,8 @@ def _submit(
     finish_now: bool = False,
 ) -> Job:
     simulation = ctx.simulation
+    # Where the client reached the mock: callbacks, sent later, link media under it.
+    details["base_url"] = request_base_url()
     try:
         job = simulation.submit(
             surface=catalog.SURFACE,
@@ -222,6 +225,7 @@ def _submit(
             timing=timing,
             cost=cost,
             instant=finish_now,
+            group=catalog.family(details["model"]),
         )
     except InsufficientCredits as refusal:
         raise DIALECT.error(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.requests import Request
-
+from mockluma.engine.callbacks import Update
 from mockluma.engine.jobs import Job, Phase
 from mockluma.web import media_url
 
@@ -24,7 +24,8 @@ def timestamp(seconds: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}000Z"
 
 
-def generation(job: Job, request: Request) -> dict[str, Any]:
+def generation(job: Job, base_url: str) -> dict[str, Any]:
+    """The generation as JSON; media links are absolute URLs under ``base_url``."""
     details = job.details
     return {
         "id": job.id,
@@ -32,7 +33,7 @@ def generation(job: Job, request: Request) -> dict[str, Any]:
         "state": STATES[job.phase],
         "failure_reason": job.failure.reason if job.failure else None,
         "created_at": _created_at(job),
-        "assets": _assets(job, request),
+        "assets": _assets(job, base_url),
         "model": details["model"],
         "request": dict(job.request),
     }
@@ -46,14 +47,24 @@ def _created_at(job: Job) -> str:
     return str(text)
 
 
-def _assets(job: Job, request: Request) -> dict[str, str | None] | None:
+def _assets(job: Job, base_url: str) -> dict[str, str | None] | None:
     # Assets stay null until the generation completes (Luma's own tools guard for that).
     if job.phase is not Phase.SUCCEEDED:
         return None
     media = job.details["media"]
-    links = {role: media_url(request, job.id, name) for role, name in media.items()}
+    links = {role: media_url(base_url, job.id, name) for role, name in media.items()}
     return {
         "video": links.get("video"),
         "image": links.get("image"),
         "progress_video": None,
     }
+
+
+def callback_update(job: Job) -> Update | None:
+    """What Luma POSTs to a generation's ``callback_url``: the generation, on every update
+    after it was queued (dreaming, completed, failed)."""
+    url = job.request.get("callback_url")
+    if not url or job.phase is Phase.QUEUED:
+        return None
+    body = generation(job, str(job.details.get("base_url", "")))
+    return Update(url, STATES[job.phase], json.dumps(body).encode())

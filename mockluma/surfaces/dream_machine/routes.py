@@ -87,7 +87,7 @@ class DreamMachineRoutes:
         return validation.conform(f"{schema}.request.json", raw)
 
     def present(self, job: Job, request: Request, status: int = 200) -> Response:
-        return JSONResponse(presenters.generation(job, request), status_code=status)
+        return JSONResponse(presenters.generation(job, str(request.base_url)), status_code=status)
 
     # -- handlers -------------------------------------------------------------------------
 
@@ -141,7 +141,7 @@ class DreamMachineRoutes:
         jobs, total = self.ctx.simulation.page(catalog.SURFACE, owner, offset=offset, limit=limit)
         return JSONResponse(
             {
-                "generations": [presenters.generation(job, request) for job in jobs],
+                "generations": [presenters.generation(job, str(request.base_url)) for job in jobs],
                 "count": len(jobs),
                 "has_more": offset + len(jobs) < total,
                 "limit": limit,

@@ -4,8 +4,8 @@ Luma's old web API: ``user_prompt`` in, ``state`` pending → processing → com
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
+from mockluma.surfaces.umami import catalog
 from mockluma.surfaces.umami.catalog import SURFACE as NAME
-from mockluma.surfaces.umami.catalog import TOKENS_PER_CENT
 from mockluma.surfaces.umami.errors import DIALECT
 from mockluma.surfaces.umami.routes import UmamiRoutes
 
@@ -14,7 +14,8 @@ UMAMI = Surface(
     prefix="/v1/luma-ai",
     dialect=DIALECT,
     routes=lambda ctx: UmamiRoutes(ctx).routes(),
-    starting_balance=lambda config: config.credits_cents * TOKENS_PER_CENT,
+    starting_balance=lambda config: config.credits_cents * catalog.TOKENS_PER_CENT,
+    failures=catalog.FAILURES,
 )
 
 __all__ = ["UMAMI"]

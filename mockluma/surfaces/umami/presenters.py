@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.requests import Request
-
 from mockluma.engine.jobs import Job, Phase
 from mockluma.surfaces import Context
 from mockluma.web import media_url
@@ -29,13 +27,14 @@ def timestamp(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def generation(ctx: Context, job: Job, request: Request) -> dict[str, Any]:
+def generation(ctx: Context, job: Job, base_url: str) -> dict[str, Any]:
+    """The generation as JSON; media links are absolute URLs under ``base_url``."""
     body: dict[str, Any] = {
         "id": job.id,
         "prompt": job.request["user_prompt"],
         "state": STATES[job.phase],
         "created_at": _created_at(job),
-        "video": _video(ctx, job, request),
+        "video": _video(ctx, job, base_url),
         "liked": None,
         "estimate_wait_seconds": None,
     }
@@ -51,14 +50,14 @@ def _created_at(job: Job) -> str:
     return str(text)
 
 
-def _video(ctx: Context, job: Job, request: Request) -> dict[str, Any] | None:
+def _video(ctx: Context, job: Job, base_url: str) -> dict[str, Any] | None:
     if job.phase is not Phase.SUCCEEDED:
         return None
     media = job.details["media"]
     video = ctx.media.files[media["video"]]
     return {
-        "url": media_url(request, job.id, media["video"]),
+        "url": media_url(base_url, job.id, media["video"]),
         "width": video.width,
         "height": video.height,
-        "thumbnail": media_url(request, job.id, media["thumbnail"]),
+        "thumbnail": media_url(base_url, job.id, media["thumbnail"]),
     }

@@ -48,7 +48,9 @@ class UmamiRoutes:
         return validation.conform(raw)
 
     def present(self, job: Job, request: Request, status: int = 200) -> Response:
-        return JSONResponse(presenters.generation(self.ctx, job, request), status_code=status)
+        return JSONResponse(
+            presenters.generation(self.ctx, job, str(request.base_url)), status_code=status
+        )
 
     # -- handlers -------------------------------------------------------------------------
 
@@ -77,4 +79,5 @@ class UmamiRoutes:
         if request.method == "GET":  # Starlette also routes HEAD here; that is not a poll
             for job in jobs:
                 self.ctx.simulation.poll(job)
-        return JSONResponse([presenters.generation(self.ctx, job, request) for job in jobs])
+        base_url = str(request.base_url)
+        return JSONResponse([presenters.generation(self.ctx, job, base_url) for job in jobs])

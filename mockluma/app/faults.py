@@ -1,0 +1,375 @@
+"""The ASGI layer that applies fault rules and in-band triggers to each request.
+
+It sits outside Starlette's own error handling, so it can break an exchange the way a network
+does: reset the TCP connection, close it without a byte, or cut a body short. For that it needs
+the connection's transport, which :class:`~mockluma.app.MockApp` finds on uvicorn's ``send``
+and leaves in the scope. In-process (no socket) the same faults are raised as the httpx
+transport errors a client would see.
+
+Cost when nothing is configured: one contextvar set and a prefix lookup per request. Request
+bodies are only buffered for create-like requests (POST/PUT/PATCH with a JSON or form body),
+and only parsed when a rule needs a body field or a ``[mockluma:`` marker is present.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import struct
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockluma.engine.faults import (
+    TRIGGER_MARK,
+    Decision,
+    Dribble,
+    ExchangeFacts,
+    HttpError,
+    NetworkFault,
+    RuleError,
+    Triggers,
+    find_markers,
+    parse_triggers,
+    pending_generation_faults,
+)
+from mockluma.surfaces import Context
+from mockluma.web import Dialect, current_scope
+
+TRANSPORT_KEY = "mockluma.transport"
+_BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
+_NO_TRIGGERS = Triggers()
+_REASONS = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    408: "Request timeout",
+    409: "Conflict",
+    422: "Unprocessable entity",
+    429: "Too many requests",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+}
+
+
+class FaultLayer:
+    def __init__(
+        self,
+        app: ASGIApp,
+        ctx: Context,
+        surfaces: Sequence[tuple[str, str, Dialect]],
+        fallback: Dialect,
+    ) -> None:
+        self.app = app
+        self.ctx = ctx
+        # (prefix, surface name, dialect), longest prefix first.
+        self.surfaces = sorted(surfaces, key=lambda entry: -len(entry[0]))
+        self.fallback = fallback
+
+    def surface_of(self, path: str) -> tuple[str | None, Dialect]:
+        for prefix, name, dialect in self.surfaces:
+            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
+                return name, dialect
+        return None, self.fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = current_scope.set(scope)
+        try:
+            await self._handle(scope, receive, send)
+        finally:
+            current_scope.reset(token)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        book = self.ctx.faults
+        method: str = scope["method"]
+        path: str = scope["path"]
+        triggers_on = self.ctx.config.triggers
+        wants_body = method in _BODY_METHODS and (triggers_on or len(book) > 0)
+        if not book and not wants_body:
+            await self.app(scope, receive, send)
+            return
+        surface, dialect = self.surface_of(path)
+        body: Any = None
+        triggers = _NO_TRIGGERS
+        if wants_body and _is_form_or_json(scope):
+            receive, raw = await _buffer(receive, self.ctx.config.max_body_bytes)
+            form = _is_form(scope)
+            has_marker = triggers_on and raw is not None and _has_marker(raw, form)
+            if raw is not None and (has_marker or book.needs_body(surface)):
+                body = _parse(raw, form)
+            if has_marker:
+                try:
+                    triggers = parse_triggers(find_markers(body))
+                except RuleError as exc:
+                    await dialect.error(400, str(exc)).response()(scope, receive, send)
+                    return
+        decision = (
+            book.on_request(ExchangeFacts(surface, method, path, _api_key(scope), body))
+            if book
+            else Decision()
+        )
+        generation_token = pending_generation_faults.set((decision.generation, triggers.generation))
+        try:
+            await self._apply(scope, receive, send, decision, triggers, dialect)
+        finally:
+            pending_generation_faults.reset(generation_token)
+
+    async def _apply(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        decision: Decision,
+        triggers: Triggers,
+        dialect: Dialect,
+    ) -> None:
+        effect = triggers.effect or decision.effect
+        latency = triggers.latency or decision.latency
+        started = time.monotonic()
+        if latency:
+            send = _delayed(send, started + latency)
+        if isinstance(effect, HttpError):
+            error = dialect.error(effect.status, _message(effect, decision.rule))
+            error.headers.update(effect.headers)
+            await error.response()(scope, receive, send)
+        elif isinstance(effect, NetworkFault):
+            await _network_fault(self.app, scope, receive, send, effect)
+        elif isinstance(effect, Dribble):
+            await self.app(scope, receive, _dribbling(send, effect))
+        else:
+            await self.app(scope, receive, send)
+
+
+def _message(effect: HttpError, rule: str | None) -> str:
+    if effect.message is not None:
+        return effect.message
+    reason = _REASONS.get(effect.status, f"Error {effect.status}")
+    source = f"fault rule '{rule}'" if rule else "a [mockluma:...] trigger"
+    return f"{reason} (injected by mockluma: {source})."
+
+
+def _api_key(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            text = value.decode("latin-1")
+            scheme, _, token = text.partition(" ")
+            if scheme.lower() == "bearer":
+                return token.strip() or None
+            # The Captures API's "luma-api-key=<key>" form.
+            return text.partition("=")[2].strip() or None if "=" in text else None
+        if name in (b"ocp-apim-subscription-key", b"x-api-key"):
+            return value.decode("latin-1").strip() or None
+    return None
+
+
+def _content_type(scope: Scope) -> bytes:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return bytes(value).lower()
+    return b""
+
+
+def _is_form(scope: Scope) -> bool:
+    return _content_type(scope).startswith(b"application/x-www-form-urlencoded")
+
+
+def _is_form_or_json(scope: Scope) -> bool:
+    kind = _content_type(scope)
+    return b"json" in kind or kind.startswith(b"application/x-www-form-urlencoded") or not kind
+
+
+def _has_marker(raw: bytes, form: bool) -> bool:
+    return TRIGGER_MARK in raw or (form and b"%5Bmockluma%3A" in raw.replace(b"%5b", b"%5B"))
+
+
+def _parse(raw: bytes, form: bool) -> Any:
+    try:
+        if form:
+            return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        return json.loads(raw)
+    except ValueError:
+        return None  # the route answers a body it cannot read in its own dialect
+
+
+async def _buffer(receive: Receive, limit: int) -> tuple[Receive, bytes | None]:
+    """Read the body (up to ``limit`` bytes) and a ``receive`` that replays it to the app."""
+    messages: list[Message] = []
+    size = 0
+    complete = False
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            complete = True
+            break
+        if size > limit:
+            break
+    raw = b"".join(m.get("body", b"") for m in messages) if complete and size <= limit else None
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay, raw
+
+
+def _delayed(send: Send, until: float) -> Send:
+    """``send`` that holds the response's first message until the monotonic time ``until``."""
+    waited = False
+
+    async def delayed_send(message: Message) -> None:
+        nonlocal waited
+        if not waited:
+            waited = True
+            remaining = until - time.monotonic()
+            if remaining > 0:
+                await asyncio.sleep(remaining)
+        await send(message)
+
+    return delayed_send
+
+
+def _dribbling(send: Send, dribble: Dribble) -> Send:
+    async def dribbling_send(message: Message) -> None:
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        body: bytes = message.get("body", b"")
+        more = message.get("more_body", False)
+        size = dribble.chunk_bytes
+        chunks = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            await send({"type": "http.response.body", "body": chunk, "more_body": more or not last})
+            if not last or more:
+                await asyncio.sleep(dribble.interval)
+
+    return dribbling_send
+
+
+# -- network faults ------------------------------------------------------------------------
+
+
+class _Captured:
+    """The response an app produced, kept instead of sent."""
+
+    def __init__(self) -> None:
+        self.start: Message | None = None
+        self.body = bytearray()
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message
+        elif message["type"] == "http.response.body":
+            self.body.extend(message.get("body", b""))
+
+
+async def _network_fault(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, fault: NetworkFault
+) -> None:
+    if fault.fault == "timeout":
+        if await _client_gone_within(receive, fault.seconds):
+            return
+        await app(scope, receive, send)
+        return
+    captured = _Captured()
+    if fault.after_handler or fault.fault == "truncated":
+        await app(scope, receive, captured.send)
+    transport: asyncio.Transport | None = scope.get(TRANSPORT_KEY)
+    if fault.fault == "malformed":
+        await _send_malformed(send)
+    elif fault.fault == "truncated" and captured.start is not None:
+        await _send_truncated(scope, send, transport, captured)
+    elif fault.fault == "reset":
+        await _drop(transport, reset=True)
+    else:  # empty: close without answering
+        await _drop(transport, reset=False)
+
+
+async def _client_gone_within(receive: Receive, seconds: float) -> bool:
+    """Wait ``seconds`` (wall clock) unless the client hangs up first; report which."""
+
+    async def hang_up() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        await asyncio.wait_for(hang_up(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
+async def _send_malformed(send: Send) -> None:
+    body = b'{"id": "mockluma-malformed", "state": '
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_truncated(
+    scope: Scope, send: Send, transport: asyncio.Transport | None, captured: _Captured
+) -> None:
+    assert captured.start is not None
+    body = bytes(captured.body)
+    headers = [(k, v) for k, v in captured.start.get("headers", []) if k != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    if transport is None:
+        raise httpx.RemoteProtocolError(
+            "peer closed connection without sending complete message body (mockluma: truncated)"
+        )
+    await send({**captured.start, "headers": headers})
+    await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+    await _drop(transport, reset=False)
+
+
+async def _drop(transport: asyncio.Transport | None, *, reset: bool) -> None:
+    if transport is None:
+        # In-process: raise what httpx raises for the same failure on a socket.
+        if reset:
+            raise httpx.ReadError("[Errno 104] Connection reset by peer (mockluma: reset)")
+        raise httpx.RemoteProtocolError(
+            "Server disconnected without sending a response. (mockluma: empty)"
+        )
+    if reset:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # Linger 0: closing sends RST instead of FIN.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    else:
+        transport.close()
+    # Let the server notice the connection is gone before the app returns, so it does not try
+    # to answer with a 500 of its own.
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+def find_transport(send: Callable[..., Any]) -> asyncio.Transport | None:
+    """The asyncio transport behind uvicorn's ``send`` (its request cycle holds it), if any."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    return transport if isinstance(transport, asyncio.Transport) else None
