@@ -153,6 +153,44 @@ def test_an_exhausted_balance_is_403_and_a_refused_call_costs_nothing(
     assert luma.simulation.balance(catalog.SURFACE, key) == pytest.approx(catalog.PRICE_CENTS / 2)
 
 
+def test_a_rate_limit_is_429_with_the_documented_phrase_and_retry_after(
+    appypie: httpx.Client, luma: MockLuma
+) -> None:
+    luma.reset(limits={"appypie": {"video": {"per_minute": 1}}})
+    assert appypie.post(GENERATE, json={"prompt": "the first"}).status_code == 200
+    image = {"prompt": "the second", "url": IMAGE}
+    refused = appypie.post(FROM_IMAGE, json=image)  # both endpoints share one quota
+    message = error_of(refused, 429)
+    assert message.startswith("Rate limit exceeded, please retry later. ")
+    assert "1 videos a minute" in message
+    assert int(refused.headers["retry-after"]) >= 1
+
+
+def test_injected_http_errors_speak_the_dialect(appypie: httpx.Client) -> None:
+    for status in (429, 500):
+        body = {"prompt": f"[mockluma:error={status}] a cat"}
+        message = error_of(appypie.post(GENERATE, json=body), status)
+        assert message.startswith(DOCUMENTED[status] + ". ")
+
+
+def test_fault_rules_reach_the_polling_path_and_name_gateway_failures(
+    appypie: httpx.Client, luma: MockLuma
+) -> None:
+    luma.faults.add(
+        name="flaky-poll", match={"surface": "appypie", "path": "/lumalabs-ai-polling/*"},
+        error={"status": 500}, times=1,
+    )  # fmt: skip
+    luma.faults.add(
+        name="moderated", match={"surface": "appypie"}, generation={"fail": "moderation"}
+    )
+    request_id = appypie.post(GENERATE, json={"prompt": "a cat"}).json()["requestId"]
+    flaky = appypie.post(STATUS, json={"task_id": request_id})
+    assert error_of(flaky, 500).startswith(DOCUMENTED[500])
+    luma.advance(3600)
+    moderated = appypie.post(STATUS, json={"task_id": request_id}).json()
+    assert moderated == {"status": "failed", "error": catalog.FAILURES["moderation"].reason}
+
+
 def test_a_crash_inside_the_mock_is_a_500_in_the_dialect(
     appypie: httpx.Client, luma: MockLuma, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import uuid
 from typing import Any
@@ -12,13 +11,13 @@ import httpx
 import pytest
 
 from mockluma import schema_store
-from mockluma.engine.jobs import Failure
 from mockluma.handle import MockLuma
 from mockluma.surfaces.appypie import catalog
 
 GENERATE = "/lumalabs-ai/v1/generate"
 FROM_IMAGE = "/lumalabs-ai/v1/generateRequestFromImage"
 STATUS = "/lumalabs-ai-polling/v1/getStatus"
+IMAGE = "https://example.com/frame.jpg"
 # The request body of the docs' example, verbatim.
 JELLYFISH: dict[str, Any] = {
     "prompt": "A giant floating jellyfish gliding over a city skyline, its tentacles glowing softly in the night.",
@@ -131,40 +130,35 @@ def test_each_generation_is_charged_and_a_failed_one_refunded(
 ) -> None:
     key = appypie.headers["Ocp-Apim-Subscription-Key"]
     start = luma.simulation.balance(catalog.SURFACE, key)
-    request_id = generate(appypie, prompt="a doomed dream")
+    request_id = generate(appypie, prompt="a doomed dream [mockluma:fail=job]")
     assert luma.simulation.balance(catalog.SURFACE, key) == start - catalog.PRICE_CENTS
-    # Until fault injection can be asked for, give the job the gateway's "job" failure directly.
-    job = luma.simulation.get(catalog.SURFACE, key, request_id)
-    job.plan = dataclasses.replace(job.plan, failure=catalog.FAILURES["job"])
+    assert status(appypie, task_id=request_id) == {"status": "queued"}
     luma.advance(3600)
     assert status(appypie, task_id=request_id) == {"status": "failed", "error": "Job failed"}
     assert luma.simulation.balance(catalog.SURFACE, key) == start
 
 
-def test_every_failure_kind_is_worded_for_the_gateway() -> None:
-    assert set(catalog.FAILURES) == {"moderation", "prompt", "dispatch", "job"}
-    assert all(
-        isinstance(failure, Failure) and failure.reason for failure in catalog.FAILURES.values()
-    )
+@pytest.mark.parametrize("kind", sorted(catalog.FAILURES))
+def test_every_failure_kind_reads_as_the_gateway_words_it(
+    appypie: httpx.Client, luma: MockLuma, kind: str
+) -> None:
+    request_id = generate(appypie, FROM_IMAGE, prompt=f"[mockluma:fail={kind}]", url=IMAGE)
+    luma.advance(3600)
+    failed = status(appypie, task_id=request_id)
+    assert failed == {"status": "failed", "error": catalog.FAILURES[kind].reason}
 
 
-def test_the_status_words_are_configurable() -> None:
-    with (
-        MockLuma(appypie_statuses="pending,processing,error") as luma,
-        httpx.Client(
-            base_url=luma.appypie_url, headers={"Ocp-Apim-Subscription-Key": "k"}
-        ) as appypie,
-    ):
-        request_id = generate(appypie, prompt="a slow sunrise")
-        words = [status(appypie, task_id=request_id)["status"]]
-        while words[-1] != "completed":
-            luma.advance(5)
-            words.append(status(appypie, task_id=request_id)["status"])
-        assert list(dict.fromkeys(words)) == ["pending", "processing", "completed"]
-        job = luma.simulation.get(catalog.SURFACE, "k", generate(appypie, prompt="doomed"))
-        job.plan = dataclasses.replace(job.plan, failure=catalog.FAILURES["job"])
-        luma.advance(3600)
-        assert status(appypie, task_id=job.id)["status"] == "error"
+def test_the_status_words_are_a_setting(appypie: httpx.Client, luma: MockLuma) -> None:
+    luma.reset(appypie_statuses="pending,processing,error")
+    request_id = generate(appypie, prompt="a slow sunrise")
+    words = [status(appypie, task_id=request_id)["status"]]
+    while words[-1] != "completed":
+        luma.advance(5)
+        words.append(status(appypie, task_id=request_id)["status"])
+    assert list(dict.fromkeys(words)) == ["pending", "processing", "completed"]
+    doomed = generate(appypie, prompt="doomed [mockluma:fail=dispatch]")
+    luma.advance(3600)
+    assert status(appypie, task_id=doomed) == {"status": "error", "error": "Error dispatching job"}
 
 
 def test_the_journal_finds_the_exchanges_of_a_generation_and_the_key(

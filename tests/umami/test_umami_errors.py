@@ -155,6 +155,41 @@ def test_running_out_of_tokens_is_403_and_costs_nothing(
     assert luma.simulation.balance(catalog.SURFACE, key) == 250_000
 
 
+def test_a_rate_limit_is_429_with_retry_after(umami: httpx.Client, luma: MockLuma) -> None:
+    luma.reset(limits={"umami": {"video": {"per_minute": 1}}})
+    parent = umami.post(GENERATIONS, json={"user_prompt": "the first"}).json()["id"]
+    luma.advance(30)
+    refused = umami.post(GENERATIONS, json={"user_prompt": "the second"})
+    assert "at most 1 generations a minute" in error_of(refused, 429)
+    assert int(refused.headers["retry-after"]) >= 1
+    luma.advance(3600)  # a new minute; extensions count towards the same limit
+    assert (
+        umami.post(f"{GENERATIONS}/{parent}/extend", json={"user_prompt": "more"}).status_code
+        == 201
+    )
+    assert (
+        umami.post(f"{GENERATIONS}/{parent}/extend", json={"user_prompt": "again"}).status_code
+        == 429
+    )
+
+
+def test_injected_http_errors_speak_the_dialect(umami: httpx.Client) -> None:
+    response = umami.post(GENERATIONS, json={"user_prompt": "[mockluma:error=503] a cat"})
+    assert "injected by mockluma" in error_of(response, 503)
+
+
+def test_fault_rules_name_the_gateways_failures(umami: httpx.Client, luma: MockLuma) -> None:
+    luma.faults.add(name="stuck", match={"surface": "umami"}, generation={"stuck": True})
+    created = umami.post(GENERATIONS, json={"user_prompt": "forever"}).json()
+    luma.advance(24 * 3600)
+    [stuck] = umami.get(FETCH, params={"ids[0]": created["id"]}).json()
+    assert stuck["state"] == "processing"
+    message = error_of(
+        umami.post(f"{GENERATIONS}/{created['id']}/extend", json={"user_prompt": "x"}), 400
+    )
+    assert "not completed yet" in message
+
+
 def test_unknown_paths_are_404_and_wrong_methods_405(umami: httpx.Client) -> None:
     for path in ("/luma-ai/nope", "/luma-ai/generations/x/y", "/luma-ai/generations/x"):
         assert "There is no endpoint" in error_of(umami.get(path), 404)

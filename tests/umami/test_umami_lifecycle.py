@@ -3,7 +3,6 @@ them (``requests``-style calls with a bearer key)."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import re
 from datetime import UTC, datetime
@@ -186,11 +185,8 @@ def test_a_failed_generation_says_why_and_gives_the_tokens_back(
 ) -> None:
     key = umami.headers["Authorization"].removeprefix("Bearer ")
     start = luma.simulation.balance(catalog.SURFACE, key)
-    created = create(umami, user_prompt="a doomed dream")
+    created = create(umami, user_prompt="a doomed dream [mockluma:fail=job]")
     assert luma.simulation.balance(catalog.SURFACE, key) == start - catalog.TOKENS_PER_GENERATION
-    # Until fault injection can be asked for, give the job the gateway's "job" failure directly.
-    job = luma.simulation.get(catalog.SURFACE, key, created["id"])
-    job.plan = dataclasses.replace(job.plan, failure=catalog.FAILURES["job"])
     luma.advance(3600)
     [failed] = fetch(umami, {"ids[0]": created["id"]})
     assert failed["state"] == "failed"
@@ -200,6 +196,16 @@ def test_a_failed_generation_says_why_and_gives_the_tokens_back(
     refused = umami.post(f"{GENERATIONS}/{created['id']}/extend", json={"user_prompt": "more"})
     assert refused.status_code == 400
     assert "failed" in refused.json()["message"]
+
+
+@pytest.mark.parametrize("kind", sorted(catalog.FAILURES))
+def test_every_failure_kind_reads_as_the_gateway_words_it(
+    umami: httpx.Client, luma: MockLuma, kind: str
+) -> None:
+    created = create(umami, user_prompt=f"[mockluma:fail={kind}]")
+    luma.advance(3600)
+    [failed] = fetch(umami, {"ids[0]": created["id"]})
+    assert (failed["state"], failed["failure_reason"]) == ("failed", catalog.FAILURES[kind].reason)
 
 
 def test_the_journal_finds_a_generation_in_fetches_too(umami: httpx.Client, luma: MockLuma) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from mockluma.surfaces import Surface
 from mockluma.surfaces.appypie import catalog
 from mockluma.surfaces.appypie.catalog import SURFACE as NAME
-from mockluma.surfaces.appypie.errors import DIALECT
+from mockluma.surfaces.appypie.errors import DIALECT, rate_limited
 from mockluma.surfaces.appypie.routes import AppyPieRoutes
 
 APPYPIE = Surface(
@@ -16,6 +16,7 @@ APPYPIE = Surface(
     routes=lambda ctx: AppyPieRoutes(ctx).generation_routes(),
     starting_balance=lambda config: config.credits_cents,
     failures=catalog.FAILURES,
+    rate_limited=rate_limited,
     more_mounts={"/lumalabs-ai-polling/v1": lambda ctx: AppyPieRoutes(ctx).polling_routes()},
 )
 

@@ -29,6 +29,9 @@ configured ``credits_cents``."""
 # one to three minutes generating.
 TIMING = Timing(queued=LogNormal(10.0, 0.5, 90.0), running=LogNormal(90.0, 0.3, 360.0))
 
+LIMIT_GROUP = "video"
+"""Every generation counts towards one rate-limit group (no per-model limits are documented)."""
+
 FAILURES: dict[str, Failure] = {
     # The gateway fronts Luma, so a failed generation most plausibly carries Luma's
     # failure_reason texts.

@@ -12,6 +12,7 @@ located. ..."}``.
 
 from __future__ import annotations
 
+from mockluma.engine.limits import RateLimited
 from mockluma.web import ApiError
 
 DOCUMENTED = {
@@ -48,3 +49,15 @@ class AppyPieDialect:
 
 
 DIALECT = AppyPieDialect()
+
+
+def rate_limited(refusal: RateLimited) -> ApiError:
+    """429 with the documented phrase, the limit that was hit and ``Retry-After``."""
+    wait = refusal.retry_after_seconds
+    if refusal.kind == "rate":
+        detail = f"This subscription may start {refusal.limit} videos a minute."
+    else:
+        detail = f"This subscription may have {refusal.limit} videos in progress at once."
+    error = DIALECT.error(429, f"{detail} Retry after {wait} s.")
+    error.headers["retry-after"] = str(wait)
+    return error

@@ -31,6 +31,7 @@ def generate(ctx: Context, owner: str, body: Mapping[str, Any], *, kind: str) ->
             request=request,
             details=details,
             timing=catalog.TIMING,
+            group=catalog.LIMIT_GROUP,
             cost=catalog.PRICE_CENTS,
         )
     except InsufficientCredits as refusal:

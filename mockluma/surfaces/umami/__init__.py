@@ -6,7 +6,7 @@ from __future__ import annotations
 from mockluma.surfaces import Surface
 from mockluma.surfaces.umami import catalog
 from mockluma.surfaces.umami.catalog import SURFACE as NAME
-from mockluma.surfaces.umami.errors import DIALECT
+from mockluma.surfaces.umami.errors import DIALECT, rate_limited
 from mockluma.surfaces.umami.routes import UmamiRoutes
 
 UMAMI = Surface(
@@ -16,6 +16,7 @@ UMAMI = Surface(
     routes=lambda ctx: UmamiRoutes(ctx).routes(),
     starting_balance=lambda config: config.credits_cents * catalog.TOKENS_PER_CENT,
     failures=catalog.FAILURES,
+    rate_limited=rate_limited,
 )
 
 __all__ = ["UMAMI"]

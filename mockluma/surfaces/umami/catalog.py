@@ -29,6 +29,9 @@ default 100,000 cents is 100 million tokens, 200 generations."""
 # Guesses: Dream Machine 1.x queued for seconds to minutes and generated for one to three.
 TIMING = Timing(queued=LogNormal(10.0, 0.5, 90.0), running=LogNormal(90.0, 0.3, 360.0))
 
+LIMIT_GROUP = "video"
+"""Every generation counts towards one rate-limit group (no per-model limits are documented)."""
+
 FAILURES: dict[str, Failure] = {
     # The web API's wording, as third-party wrappers of it surfaced its failures.
     "moderation": Failure(

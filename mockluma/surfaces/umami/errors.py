@@ -8,6 +8,7 @@ API's documented ones do ("Body validation error!") where there is one, and say 
 
 from __future__ import annotations
 
+from mockluma.engine.limits import RateLimited
 from mockluma.web import ApiError
 
 BODY_INVALID = "Body validation error!"
@@ -40,3 +41,15 @@ def not_found(generation_ids: list[str]) -> ApiError:
     return DIALECT.error(
         404, f"No {noun} {listed} for this API key. Check the ids and the key they were made with."
     )
+
+
+def rate_limited(refusal: RateLimited) -> ApiError:
+    """429 naming the limit that was hit, with ``Retry-After``."""
+    wait = refusal.retry_after_seconds
+    if refusal.kind == "rate":
+        detail = f"at most {refusal.limit} generations a minute for this key"
+    else:
+        detail = f"at most {refusal.limit} generations in progress at once for this key"
+    error = DIALECT.error(429, f"Too many requests: {detail}. Retry after {wait} s.")
+    error.headers["retry-after"] = str(wait)
+    return error

@@ -72,6 +72,7 @@ def _submit(
             request=request,
             details=details,
             timing=catalog.TIMING,
+            group=catalog.LIMIT_GROUP,
             cost=catalog.TOKENS_PER_GENERATION,
         )
     except InsufficientCredits as refusal:
