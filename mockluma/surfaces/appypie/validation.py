@@ -34,7 +34,7 @@ def check_image_url(url: str) -> None:
         valid = False
     if not valid:
         raise DIALECT.error(
-            400, f"Field 'url' must be an absolute http or https URL of an image, not {url!r}."
+            400, f"Field 'url' must be an absolute http or https URL of an image, not {url[:80]!r}."
         )
 
 

@@ -33,7 +33,8 @@ LIMIT_GROUP = "video"
 """Every generation counts towards one rate-limit group (no per-model limits are documented)."""
 
 FAILURES: dict[str, Failure] = {
-    # The web API's wording, as third-party wrappers of it surfaced its failures.
+    # Moderation as third-party wrappers of the web API surfaced it; the others are Luma's
+    # texts in the same lower-case style (a guess).
     "moderation": Failure(
         "400: prompt not allowed because advanced moderation failed", phase=Phase.QUEUED, after=1.0
     ),

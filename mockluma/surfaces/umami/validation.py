@@ -43,7 +43,7 @@ def _check_image_url(field: str, url: str) -> None:
     if not valid:
         raise body_invalid(
             f"Field '{field}' must be an absolute http or https URL (or a data:image URI), "
-            f"not {url!r}."
+            f"not {url[:80]!r}."
         )
 
 
