@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--credits", type=float, dest="credits_cents", help="starting balance in US cents"
     )
+    serve.add_argument(
+        "--appypie-statuses",
+        metavar="QUEUED,RUNNING,FAILED",
+        help="what AppyPie's getStatus says before completion (default queued,dreaming,failed)",
+    )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="server log level (default warning)")
     serve.add_argument(
         "--config",
@@ -98,7 +103,8 @@ def serve(config: Config) -> None:
     base = f"http://{host}:{port}"
     print(f"mockluma {__import__('mockluma').__version__} listening on {base}")
     for surface in SURFACES:
-        print(f"  {surface.name:<14} {base}{surface.prefix}")
+        for prefix in surface.prefixes:
+            print(f"  {surface.name:<14} {base}{prefix}")
     print(f"  {'admin':<14} {base}/_mockluma/health")
     print(
         f"clock: {config.clock}"

@@ -26,6 +26,8 @@ class ConfigError(ValueError):
 
 CLOCK_MODES = ("real", "manual")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+APPYPIE_STATUSES = ("queued", "dreaming", "failed")
+"""AppyPie's undocumented status words for a queued, a running and a failed generation."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,7 +49,13 @@ class Config:
     api_keys: frozenset[str] = frozenset()
     """Accepted API keys; empty means any non-empty key is accepted."""
     credits_cents: float = 100_000.0
-    """Starting Dream Machine balance of every key, in US cents."""
+    """Starting Dream Machine balance of every key, in US cents (the gateways derive theirs)."""
+    appypie_statuses: tuple[str, str, str] = APPYPIE_STATUSES
+    """What AppyPie's ``getStatus`` says while queued, while running and after a failure.
+
+    AppyPie documents only ``completed``; the default repeats Dream Machine's own words, which
+    the gateway most likely passes through. Written ``queued,dreaming,failed`` in text.
+    """
     max_body_bytes: int = 1_048_576
     journal_limit: int = 10_000
     """How many exchanges the journal keeps; the oldest are dropped first."""
@@ -93,10 +101,29 @@ class Config:
                 "callback_timeout must be between 0 and 300 seconds, "
                 f"not {self.callback_timeout!r}."
             )
+        statuses = self.appypie_statuses
+        if (
+            not isinstance(statuses, tuple)
+            or len(statuses) != 3
+            or not all(isinstance(word, str) and word.strip() for word in statuses)
+        ):
+            raise ConfigError(
+                "appypie_statuses must be three words (queued, running, failed), "
+                f"such as 'pending,processing,failed'; not {statuses!r}."
+            )
+        if "completed" in statuses:
+            raise ConfigError(
+                "appypie_statuses must not use 'completed': AppyPie answers it only for a "
+                "finished generation, with its video_url."
+            )
 
 
 def _api_keys(raw: str) -> frozenset[str]:
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _words(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(","))
 
 
 def _switch(raw: str) -> bool:
@@ -120,6 +147,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "timing": TimingMode,
     "progression": Progression.parse,
     "api_keys": _api_keys,
+    "appypie_statuses": _words,
     "rate_limits": _switch,
     "triggers": _switch,
     "callback_timeout": float,
@@ -168,6 +196,8 @@ def build_config(
             value = _parse(name, value, name)
         elif name == "api_keys":
             value = _api_keys(value) if isinstance(value, str) else frozenset(value)
+        elif name == "appypie_statuses" and not isinstance(value, str):
+            value = tuple(value)
         values[name] = value
     return Config(**values)
 

@@ -60,6 +60,7 @@ PER_TEST_SETTINGS = frozenset(
         "limits",
         "triggers",
         "callback_timeout",
+        "appypie_statuses",
     )
 )
 T = TypeVar("T")
@@ -139,6 +140,17 @@ class MockLuma:
     def dream_machine_url(self) -> str:
         """Base URL for the ``lumaai`` SDK."""
         return f"{self.url}/dream-machine/v1"
+
+    @property
+    def appypie_url(self) -> str:
+        """Stands for ``https://gateway.appypie.com``: AppyPie's docs give whole URLs under it
+        (``/lumalabs-ai/v1/generate``, ``/lumalabs-ai-polling/v1/getStatus``)."""
+        return self.url
+
+    @property
+    def umami_url(self) -> str:
+        """Stands for ``https://api.umamiai.xyz/v1``, the base of UmamiAI's ``/luma-ai`` paths."""
+        return f"{self.url}/v1"
 
     def env(self, api_key: str | None = None) -> dict[str, str]:
         """The variables the official SDKs read, pointing at this mock.

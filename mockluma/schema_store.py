@@ -75,16 +75,17 @@ def describe(error: ValidationError) -> str:
         case "type":
             expected = _type_words(error.validator_value)
             return f"Field '{field}' must be of type {expected}, not {_json_type(value)}."
-        case (
-            "minimum"
-            | "maximum"
-            | "exclusiveMinimum"
-            | "exclusiveMaximum"
-            | "minLength"
-            | "maxLength"
-            | "minItems"
-            | "maxItems"
-        ):
+        case "minLength" | "maxLength" | "minItems" | "maxItems":
+            # Said without repeating the value, which may be megabytes long.
+            unit = "characters" if error.validator.endswith("Length") else "items"
+            if error.validator == "minLength" and error.validator_value == 1:
+                return f"Field '{field}' must not be empty."
+            bound = "at least" if error.validator.startswith("min") else "at most"
+            return (
+                f"Field '{field}' is out of range: it must have {bound} "
+                f"{error.validator_value} {unit}, not {_size(value)}."
+            )
+        case "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum":
             return f"Field '{field}' is out of range: {error.message}."
         case _:
             return f"Field '{field}' is invalid: {error.message}."
@@ -107,6 +108,10 @@ def _most_specific(error: ValidationError) -> ValidationError:
             break
         error = chosen
     return error
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str | list | dict) else 0
 
 
 def _type_words(expected: Any) -> str:

@@ -101,6 +101,11 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+def note_api_key(request: Request, key: str) -> None:
+    """Record the key the caller presented, for the journal, when it is not a bearer token."""
+    request.state.api_key = key
+
+
 def media_url(base_url: str, token: str, name: str) -> str:
     """An absolute URL on the server at ``base_url`` that serves the shipped media file ``name``."""
     return f"{base_url}_mockluma/media/{token}/{name}"

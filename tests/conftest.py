@@ -58,5 +58,25 @@ def http(luma: MockLuma) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
+def appypie(luma: MockLuma) -> Iterator[httpx.Client]:
+    """A plain HTTP client on the AppyPie gateway, with the headers its examples send."""
+    headers = {
+        "Content-Type": "application/json",
+        "Cache-Control": "no-cache",
+        "Ocp-Apim-Subscription-Key": "appypie-test-key",
+    }
+    with httpx.Client(base_url=luma.appypie_url, headers=headers) as plain:
+        yield plain
+
+
+@pytest.fixture
+def umami(luma: MockLuma) -> Iterator[httpx.Client]:
+    """A plain HTTP client on the UmamiAI proxy, with the headers its examples send."""
+    headers = {"Authorization": "Bearer umami-test-key", "content-type": "application/json"}
+    with httpx.Client(base_url=luma.umami_url, headers=headers) as plain:
+        yield plain
+
+
+@pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

@@ -1,4 +1,9 @@
-"""``create_app(config)``: one Starlette app that mounts every surface, the admin API and media."""
+"""``create_app(config)``: one Starlette app that mounts every surface, the admin API and media.
+
+Surfaces may nest: UmamiAI's ``/v1/luma-ai`` sits inside the Agents API's ``/v1``. Mounts are
+therefore tried longest prefix first, and a path's error dialect (for 404, 405 and 500 answers
+that no handler words) is the one of the longest prefix it falls under.
+"""
 
 from __future__ import annotations
 
@@ -33,10 +38,12 @@ from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
 from mockluma.scenario import ScenarioError
 from mockluma.surfaces import Context, Surface
+from mockluma.surfaces.appypie import APPYPIE
 from mockluma.surfaces.dream_machine import DREAM_MACHINE
+from mockluma.surfaces.umami import UMAMI
 from mockluma.web import ApiError, Dialect
 
-SURFACES: tuple[Surface, ...] = (DREAM_MACHINE,)
+SURFACES: tuple[Surface, ...] = (DREAM_MACHINE, APPYPIE, UMAMI)
 ADMIN_PREFIX = "/_mockluma"
 
 
@@ -99,12 +106,11 @@ def build_context(config: Config) -> Context:
 def surface_for(path: str) -> Surface | None:
     """The surface serving ``path`` (the longest matching prefix wins)."""
     best: Surface | None = None
+    longest = -1
     for surface in SURFACES:
-        prefix = surface.prefix
-        if (path == prefix or path.startswith(prefix + "/")) and (
-            best is None or len(prefix) > len(best.prefix)
-        ):
-            best = surface
+        for prefix in surface.prefixes:
+            if (path == prefix or path.startswith(prefix + "/")) and len(prefix) > longest:
+                best, longest = surface, len(prefix)
     return best
 
 
@@ -118,7 +124,7 @@ class MockApp(Starlette):
     def __init__(self, ctx: Context, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.state.mockluma = ctx
-        surfaces = [(s.prefix, s.name, s.dialect) for s in SURFACES]
+        surfaces = [(prefix, s.name, s.dialect) for s in SURFACES for prefix in s.prefixes]
         inner = FaultLayer(super().__call__, ctx, surfaces, ADMIN_DIALECT)
         self._outer = JournalMiddleware(inner, ctx)
 
@@ -133,9 +139,9 @@ class MockApp(Starlette):
 def create_app(config: Config | None = None) -> Starlette:
     """Build the mock: every surface at its real path, plus ``/_mockluma/`` for control."""
     ctx = build_context(config or build_config())
+    mounts = [mount for surface in SURFACES for mount in surface.mounts(ctx)]
     # Longest prefix first, so a surface mounted under another's prefix gets its own paths.
-    mounted = sorted(SURFACES, key=lambda surface: -len(surface.prefix))
-    routes = [Mount(surface.prefix, routes=list(surface.routes(ctx))) for surface in mounted]
+    routes = sorted(mounts, key=lambda mount: -len(mount.path))
     control = [
         *admin_routes(ctx),
         *fault_routes(ctx, SURFACES, ADMIN_DIALECT),

@@ -17,6 +17,10 @@ _MEDIA = "/_mockluma/media/"
 
 
 def _api_key(scope: Scope) -> str | None:
+    # A surface whose key is not a bearer token notes it in the request state (web.note_api_key).
+    noted = scope.get("state", {}).get("api_key")
+    if isinstance(noted, str):
+        return noted
     for name, value in scope["headers"]:
         if name == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")

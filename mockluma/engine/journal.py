@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 BODY_LIMIT = 64 * 1024
 
@@ -45,12 +46,22 @@ class Exchange:
         return _json(self.response_body) if "json" in self.response_type else None
 
     def generation_ids(self) -> frozenset[str]:
-        """Ids this exchange is about: path segments, and the ``id`` of the response object."""
+        """Strings this exchange may name a generation by: path segments, query values (also
+        split at commas), and the top-level string values of the request and response JSON
+        (of each object, when the response is an array).
+
+        APIs name ids differently (``id``, ``requestId``, ``task_id``, ``ids[0]=``), so no
+        field name is assumed; a filter only ever compares these with an id it was given.
+        """
         if not self._ids:
             ids = set(self.path.strip("/").split("/"))
-            body = self.response_json()
-            if isinstance(body, dict) and isinstance(body.get("id"), str):
-                ids.add(body["id"])
+            for _, value in parse_qsl(self.query):
+                ids.update(value.split(","))
+            response = self.response_json()
+            objects = response if isinstance(response, list) else [response]
+            for body in [self.request_json(), *objects]:
+                if isinstance(body, dict):
+                    ids.update(value for value in body.values() if isinstance(value, str))
             self._ids.append(frozenset(ids))
         return self._ids[0]
 

@@ -204,7 +204,10 @@ class Simulation:
             return None, False
         if fault.stuck:
             return None, True
-        return resolve_failure(fault, self.failure_kinds.get(surface, {}), surface), False
+        kinds = self.failure_kinds.get(surface, {})
+        if fault.reason is None and (fault.kind or "job") not in kinds:
+            return None, False  # a rule for every surface, naming a kind this one lacks
+        return resolve_failure(fault, kinds, surface), False
 
     def get(self, surface: str, owner: str, job_id: str) -> Job:
         self.run_due()

@@ -3,6 +3,10 @@
 A surface is described by a :class:`Surface`: where it is mounted, how it words errors, what an
 account starts with, and a function that builds its routes from the shared :class:`Context`.
 Adding an API means adding a package and one entry in :data:`mockluma.app.SURFACES`.
+
+Most APIs live under one path prefix. A few hosts serve one API under several roots (AppyPie
+creates under ``/lumalabs-ai/v1`` and polls under ``/lumalabs-ai-polling/v1``); such a surface
+lists its further roots in :attr:`Surface.more_mounts`.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 
 from mockluma.config import Config
 from mockluma.engine.callbacks import CallbackDispatcher, Inbox, Renderer
@@ -64,6 +68,7 @@ class Surface:
     """Mount path on the mock, e.g. ``/dream-machine/v1``."""
     dialect: Dialect
     routes: Callable[[Context], Sequence[BaseRoute]]
+    """The endpoints under :attr:`prefix`, with paths relative to it."""
     starting_balance: Callable[[Config], float]
     failures: Mapping[str, Failure] = field(default_factory=dict)
     """The failures fault rules and triggers can name (``moderation``, ``job``...), in this
@@ -74,6 +79,20 @@ class Surface:
     """The 429 for a refused create; by default the dialect's error with ``Retry-After``."""
     callbacks: Renderer | None = None
     """What to POST to a job's callback URL on each update, for APIs that have callbacks."""
+    more_mounts: Mapping[str, Callable[[Context], Sequence[BaseRoute]]] = field(
+        default_factory=dict
+    )
+    """Further mount paths, each with the endpoints under it (empty for most APIs)."""
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        """Every path prefix the surface answers under, :attr:`prefix` first."""
+        return (self.prefix, *self.more_mounts)
+
+    def mounts(self, ctx: Context) -> list[Mount]:
+        """The surface's routes, mounted at each of its prefixes."""
+        builders = {self.prefix: self.routes, **self.more_mounts}
+        return [Mount(prefix, routes=list(build(ctx))) for prefix, build in builders.items()]
 
     def too_many_requests(self, refusal: RateLimited) -> ApiError:
         if self.rate_limited is not None:

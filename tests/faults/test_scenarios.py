@@ -154,7 +154,9 @@ def test_serve_loads_a_scenario_and_flags_override_it(tmp_path: Path) -> None:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(6)]
+        lines = [process.stdout.readline()]
+        while "Press Ctrl-C" not in lines[-1]:
+            lines.append(process.stdout.readline())
         base = lines[0].split(" listening on ")[1].strip()
         assert any("rate-limited-account.yaml (0 fault rules)" in line for line in lines)
         assert any("rate limits: off" in line for line in lines)

@@ -1,0 +1,23 @@
+"""The AppyPie gateway (``gateway.appypie.com``) in front of Luma Dream Machine, as its docs show
+it: create under ``/lumalabs-ai/v1``, poll under ``/lumalabs-ai-polling/v1``."""
+
+from __future__ import annotations
+
+from mockluma.surfaces import Surface
+from mockluma.surfaces.appypie import catalog
+from mockluma.surfaces.appypie.catalog import SURFACE as NAME
+from mockluma.surfaces.appypie.errors import DIALECT, rate_limited
+from mockluma.surfaces.appypie.routes import AppyPieRoutes
+
+APPYPIE = Surface(
+    name=NAME,
+    prefix="/lumalabs-ai/v1",
+    dialect=DIALECT,
+    routes=lambda ctx: AppyPieRoutes(ctx).generation_routes(),
+    starting_balance=lambda config: config.credits_cents,
+    failures=catalog.FAILURES,
+    rate_limited=rate_limited,
+    more_mounts={"/lumalabs-ai-polling/v1": lambda ctx: AppyPieRoutes(ctx).polling_routes()},
+)
+
+__all__ = ["APPYPIE"]

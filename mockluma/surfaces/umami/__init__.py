@@ -1,0 +1,22 @@
+"""UmamiAI's "Luma AI v1 legacy" proxy (``api.umamiai.xyz/v1/luma-ai``), in the shape of
+Luma's old web API: ``user_prompt`` in, ``state`` pending → processing → completed out."""
+
+from __future__ import annotations
+
+from mockluma.surfaces import Surface
+from mockluma.surfaces.umami import catalog
+from mockluma.surfaces.umami.catalog import SURFACE as NAME
+from mockluma.surfaces.umami.errors import DIALECT, rate_limited
+from mockluma.surfaces.umami.routes import UmamiRoutes
+
+UMAMI = Surface(
+    name=NAME,
+    prefix="/v1/luma-ai",
+    dialect=DIALECT,
+    routes=lambda ctx: UmamiRoutes(ctx).routes(),
+    starting_balance=lambda config: config.credits_cents * catalog.TOKENS_PER_CENT,
+    failures=catalog.FAILURES,
+    rate_limited=rate_limited,
+)
+
+__all__ = ["UMAMI"]
