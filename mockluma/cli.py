@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--credits", type=float, dest="credits_cents", help="starting balance in US cents"
     )
+    serve.add_argument(
+        "--capture-credits", type=int, help="starting Captures v2 credits per key (default 100)"
+    )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="server log level (default warning)")
     return parser
 

@@ -33,7 +33,16 @@ TEST_DEFAULTS: dict[str, Any] = {"clock": "manual", "seed": 0, "timing": "realis
 
 # What a test may change between tests without restarting the server.
 PER_TEST_SETTINGS = frozenset(
-    ("clock", "speed", "clock_start", "seed", "timing", "progression", "credits_cents")
+    (
+        "clock",
+        "speed",
+        "clock_start",
+        "seed",
+        "timing",
+        "progression",
+        "credits_cents",
+        "capture_credits",
+    )
 )
 IN_PROCESS_URL = "http://mockluma.test"
 DEFAULT_API_KEY = "luma-api-mockluma"
@@ -94,6 +103,11 @@ class MockLuma:
     def dream_machine_url(self) -> str:
         """Base URL for the ``lumaai`` SDK."""
         return f"{self.url}/dream-machine/v1"
+
+    @property
+    def captures_url(self) -> str:
+        """Base URL of the Captures API v2 (``lumaapi``'s ``API_BASE_URL`` is this plus ``/``)."""
+        return f"{self.url}/api/v2"
 
     def env(self, api_key: str | None = None) -> dict[str, str]:
         """The variables the official SDKs read, pointing at this mock.
@@ -156,7 +170,8 @@ class MockLuma:
         """Forget generations, balances and the journal.
 
         With ``api_key``, forget only that key's state. With settings (any of ``clock``,
-        ``speed``, ``clock_start``, ``seed``, ``timing``, ``progression``, ``credits_cents``),
+        ``speed``, ``clock_start``, ``seed``, ``timing``, ``progression``, ``credits_cents``,
+        ``capture_credits``),
         start again from the server's configuration with those changes.
         """
         if api_key is not None:

@@ -42,7 +42,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "luma_mock(**settings): per-test mockluma settings, any of clock ('manual' or 'real'), "
         "speed, clock_start, seed, timing ('quick' or 'realistic'), progression ('clock', "
-        "'immediate' or 'polls:N') and credits_cents.",
+        "'immediate' or 'polls:N'), credits_cents and capture_credits.",
     )
 
 

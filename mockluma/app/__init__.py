@@ -20,10 +20,11 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
 from mockluma.surfaces import Context, Surface
+from mockluma.surfaces.captures import CAPTURES
 from mockluma.surfaces.dream_machine import DREAM_MACHINE
-from mockluma.web import ApiError, Dialect
+from mockluma.web import UPLOADS_PATH, ApiError, Dialect
 
-SURFACES: tuple[Surface, ...] = (DREAM_MACHINE,)
+SURFACES: tuple[Surface, ...] = (DREAM_MACHINE, CAPTURES)
 ADMIN_PREFIX = "/_mockluma"
 
 
@@ -60,11 +61,22 @@ def create_app(config: Config | None = None) -> Starlette:
     """Build the mock: every surface at its real path, plus ``/_mockluma/`` for control."""
     ctx = build_context(config or build_config())
     routes = [Mount(surface.prefix, routes=list(surface.routes(ctx))) for surface in SURFACES]
+    uploads = {
+        f"{UPLOADS_PATH}/{surface.name}": surface
+        for surface in SURFACES
+        if surface.upload_routes is not None
+    }
+    routes.extend(
+        Mount(prefix, routes=list(surface.upload_routes(ctx)))
+        for prefix, surface in uploads.items()
+        if surface.upload_routes is not None
+    )
     routes.append(Mount(ADMIN_PREFIX, routes=[*admin_routes(ctx), *media_routes(ctx)]))
 
     def dialect_for(path: str) -> Dialect:
-        for surface in SURFACES:
-            if path == surface.prefix or path.startswith(surface.prefix + "/"):
+        prefixes = [(surface.prefix, surface) for surface in SURFACES] + list(uploads.items())
+        for prefix, surface in prefixes:
+            if path == prefix or path.startswith(prefix + "/"):
                 return surface.dialect
         return ADMIN_DIALECT
 

@@ -42,3 +42,6 @@ class Surface:
     dialect: Dialect
     routes: Callable[[Context], Sequence[BaseRoute]]
     starting_balance: Callable[[Config], float]
+    upload_routes: Callable[[Context], Sequence[BaseRoute]] | None = None
+    """Routes of the surface's storage host, where clients PUT files to signed URLs (no API
+    key, as on the real storage host); mounted at ``/_mockluma/uploads/<name>``."""
