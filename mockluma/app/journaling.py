@@ -73,9 +73,15 @@ class JournalMiddleware:
             nonlocal status, content_type
             if message["type"] == "http.response.start":
                 status = message["status"]
+                empty = False
                 for name, value in message.get("headers", []):
                     if name == b"content-type":
                         content_type = value.decode("latin-1")
+                    elif name == b"content-length":
+                        empty = value == b"0"
+                # A client has the whole of an empty response once it has the headers.
+                if empty and not recorded:
+                    record()
             elif message["type"] == "http.response.body":
                 if keep_response:
                     response_body.append(message.get("body", b"")[:BODY_LIMIT])

@@ -85,7 +85,8 @@ def check_obj_zip(data: bytes) -> None:
         text = archive.read(obj).decode("ascii")
         vertices = sum(1 for line in text.splitlines() if line.startswith("v "))
         faces = [line.split()[1:] for line in text.splitlines() if line.startswith("f ")]
-        assert vertices and faces
+        assert vertices
+        assert faces
         assert all(1 <= int(corner.split("/")[0]) <= vertices for f in faces for corner in f)
         library = text.split("mtllib ", 1)[1].split()[0]
         material = archive.read(library).decode("ascii")
@@ -100,9 +101,7 @@ def check_usdz(data: bytes) -> None:
         assert entries[0].filename.endswith((".usda", ".usdc", ".usd"))
         for entry in entries:
             assert entry.compress_type == zipfile.ZIP_STORED
-            (name_length, extra_length) = struct.unpack_from(
-                "<HH", data, entry.header_offset + 26
-            )
+            (name_length, extra_length) = struct.unpack_from("<HH", data, entry.header_offset + 26)
             assert (entry.header_offset + 30 + name_length + extra_length) % 64 == 0
         layer = archive.read(entries[0]).decode("ascii")
         assert layer.startswith("#usda 1.0")
