@@ -7,9 +7,12 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mockluma.engine.media import MediaCatalog
 from mockluma.handle import IN_PROCESS_URL, MockLuma
@@ -380,3 +383,49 @@ def test_an_upload_over_the_limit_is_413_and_leaves_the_capture_new(
     slug = created["capture"]["slug"]
     assert small_uploads.get(f"/api/v2/capture/{slug}").json()["status"] == "new"
     assert small_uploads.put(created["signedUrls"]["source"], content=data[:4096]).is_success
+
+
+# -- no input gives a 5xx ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def in_process() -> Iterator[httpx.Client]:
+    with (
+        MockLuma(in_process=True) as mock,
+        httpx.Client(
+            transport=mock.sync_transport(), base_url=IN_PROCESS_URL, headers=auth_header()
+        ) as http,
+    ):
+        yield http
+        assert mock.take_errors() == []
+
+
+@settings(
+    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    body=st.binary(max_size=300),
+    content_type=st.sampled_from(
+        [None, "application/x-www-form-urlencoded", "application/json", "text/plain", "x/y; a=b"]
+    ),
+    # Text made from bytes: st.text would cache Unicode tables in a .hypothesis/ folder.
+    query=st.binary(max_size=60).map(lambda raw: raw.decode("latin-1")),
+    slug=st.binary(min_size=1, max_size=40).map(lambda raw: raw.decode("latin-1")),
+)
+def test_arbitrary_input_is_answered_without_a_server_error(
+    in_process: httpx.Client, body: bytes, content_type: str | None, query: str, slug: str
+) -> None:
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    slug, query = quote(slug, safe=""), quote(query, safe="=&")
+    answers = [
+        in_process.post("/api/v2/capture", content=body, headers=headers),
+        in_process.get("/api/v2/capture", params={"search": query, "skip": query, "take": "3"}),
+        in_process.get(f"/api/v2/capture?{query}"),
+        in_process.get(f"/api/v2/capture/{slug}"),
+        in_process.post(f"/api/v2/capture/{slug}", content=body, headers=headers),
+        in_process.put(f"/_mockluma/uploads/captures/{slug}", content=body),
+    ]
+    for answer in answers:
+        assert answer.status_code < 500, answer.text
+        if answer.status_code >= 400:
+            check_schema("error.response.json", answer.json())
