@@ -49,3 +49,4 @@ def api(luma: MockLuma) -> Iterator[httpx.Client]:
     """A plain HTTP client on ``/api/v2``, authenticated like ``lumaapi``."""
     with httpx.Client(base_url=f"{luma.captures_url}/", headers=auth_header()) as plain:
         yield plain
+    assert luma.take_errors() == [], "the mock raised while handling a request"

@@ -78,7 +78,8 @@ class CapturesRoutes:
 
     async def create(self, request: Request) -> Response:
         owner = self.authenticate(request)
-        form = await validation.read_form(request, max_bytes=self.ctx.config.max_body_bytes)
+        raw = await validation.read_form(request, max_bytes=self.ctx.config.max_body_bytes)
+        form = validation.conform("capture-create.request.json", raw)
         capture = records.create(
             self.simulation,
             owner,

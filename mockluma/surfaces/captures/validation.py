@@ -25,14 +25,12 @@ _MAX_FIELDS = 100
 _TRUE = ("true", "1")
 
 
-async def read_form(request: Request, *, max_bytes: int) -> dict[str, Any]:
-    """The create body as a dict: one string per form field (a list if a field repeats)."""
+async def read_form(request: Request, *, max_bytes: int) -> Any:
+    """The create body: a form as a dict of strings (a list where a field repeats), or the
+    JSON document as sent. :func:`conform` checks it."""
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type == _JSON:
-        return conform(
-            "capture-create.request.json",
-            await read_json(request, max_bytes=max_bytes, dialect=DIALECT),
-        )
+        return await read_json(request, max_bytes=max_bytes, dialect=DIALECT)
     if media_type not in ("", _FORM):
         raise DIALECT.error(
             415,
@@ -49,8 +47,7 @@ async def read_form(request: Request, *, max_bytes: int) -> dict[str, Any]:
         raise bad_request(
             f"The form has too many fields (at most {_MAX_FIELDS}). Send title and camModel."
         ) from None
-    form = {name: values[0] if len(values) == 1 else values for name, values in pairs.items()}
-    return conform("capture-create.request.json", form)
+    return {name: values[0] if len(values) == 1 else values for name, values in pairs.items()}
 
 
 def conform(schema: str, body: Any) -> dict[str, Any]:
