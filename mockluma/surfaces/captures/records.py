@@ -18,6 +18,7 @@ from typing import Any
 from mockluma.engine.jobs import Failure, Job
 from mockluma.engine.simulation import Simulation
 from mockluma.surfaces.captures import catalog
+from mockluma.surfaces.captures.errors import DIALECT, bad_request
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,44 @@ def search(
     if newest_first:
         found.reverse()
     return found[skip : skip + take]
+
+
+def start_run(simulation: Simulation, capture: Capture) -> Job:
+    """Submit the capture's processing run: one credit, failing early if the file is bad.
+
+    Raises 409 if it already has a run, 400 if its file is not uploaded, and lets the engine's
+    ``InsufficientCredits`` through.
+    """
+    if capture.run is not None:
+        raise DIALECT.error(
+            409,
+            f"Capture {capture.slug} is already processing (or processed). Create a new capture "
+            "to process another file.",
+        )
+    source = capture.source
+    if capture.status != "complete" or source is None:
+        still = "still uploading" if capture.status == "uploading" else "not uploaded yet"
+        raise bad_request(
+            f"Capture {capture.slug}'s file is {still}. PUT the file to the signed URL from the "
+            "create call, then start processing."
+        )
+    capture.run = simulation.submit(
+        surface=catalog.SURFACE,
+        owner=capture.owner,
+        kind=catalog.CAPTURE_TYPE,
+        request={
+            "slug": capture.slug,
+            "title": capture.title,
+            "camModel": capture.camera_model,
+            "removeHumans": capture.remove_humans,
+            "source": {"kind": source.kind, "bytes": source.size},
+        },
+        details={"scale_to_world": scale_to_world(simulation, capture)},
+        timing=catalog.TIMING,
+        cost=catalog.CREDITS_PER_CAPTURE,
+        failure=source.failure,
+    )
+    return capture.run
 
 
 def scale_to_world(simulation: Simulation, capture: Capture) -> float:

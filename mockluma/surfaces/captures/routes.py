@@ -104,38 +104,9 @@ class CapturesRoutes:
 
     async def start_processing(self, request: Request) -> Response:
         owner = self.authenticate(request)
-        slug = request.path_params["slug"]
-        capture = self.find(owner, slug)
-        if capture.run is not None:
-            raise DIALECT.error(
-                409,
-                f"Capture {slug} is already processing (or processed). Create a new capture to "
-                "process another file.",
-            )
-        if capture.status != "complete" or capture.source is None:
-            still = "still uploading" if capture.status == "uploading" else "not uploaded yet"
-            raise errors.bad_request(
-                f"Capture {slug}'s file is {still}. PUT the file to the signed URL from the "
-                "create call, then start processing."
-            )
-        source = capture.source
+        capture = self.find(owner, request.path_params["slug"])
         try:
-            capture.run = self.simulation.submit(
-                surface=catalog.SURFACE,
-                owner=owner,
-                kind=catalog.CAPTURE_TYPE,
-                request={
-                    "slug": slug,
-                    "title": capture.title,
-                    "camModel": capture.camera_model,
-                    "removeHumans": capture.remove_humans,
-                    "source": {"kind": source.kind, "bytes": source.size},
-                },
-                details={"scale_to_world": records.scale_to_world(self.simulation, capture)},
-                timing=catalog.TIMING,
-                cost=catalog.CREDITS_PER_CAPTURE,
-                failure=source.failure,
-            )
+            records.start_run(self.simulation, capture)
         except InsufficientCredits:
             raise DIALECT.error(
                 402,
