@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="QUEUED,RUNNING,FAILED",
         help="what AppyPie's getStatus says before completion (default queued,dreaming,failed)",
     )
+    serve.add_argument(
+        "--capture-credits", type=int, help="starting Captures v2 credits per key (default 100)"
+    )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="server log level (default warning)")
     serve.add_argument(
         "--config",

@@ -56,7 +56,11 @@ class Config:
     AppyPie documents only ``completed``; the default repeats Dream Machine's own words, which
     the gateway most likely passes through. Written ``queued,dreaming,failed`` in text.
     """
+    capture_credits: int = 100
+    """Starting Captures v2 credits of every key (one per processed capture)."""
     max_body_bytes: int = 1_048_576
+    max_upload_bytes: int = 5 * 1024**3
+    """Largest capture upload accepted; uploads are checked as they stream, never stored."""
     journal_limit: int = 10_000
     """How many exchanges the journal keeps; the oldest are dropped first."""
     log_level: str = "warning"
@@ -82,6 +86,10 @@ class Config:
             raise ConfigError(f"port must be between 0 and 65535, not {self.port!r}.")
         if self.credits_cents < 0:
             raise ConfigError("credits must not be negative.")
+        if self.capture_credits < 0:
+            raise ConfigError("capture_credits must not be negative.")
+        if self.max_upload_bytes < 1:
+            raise ConfigError("max_upload_bytes must be at least 1.")
         if self.journal_limit < 1:
             raise ConfigError("journal_limit must be at least 1.")
         if self.max_body_bytes < 1024:
@@ -142,7 +150,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "clock_start": float,
     "seed": int,
     "credits_cents": float,
+    "capture_credits": int,
     "max_body_bytes": int,
+    "max_upload_bytes": int,
     "journal_limit": int,
     "timing": TimingMode,
     "progression": Progression.parse,

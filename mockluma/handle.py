@@ -61,6 +61,7 @@ PER_TEST_SETTINGS = frozenset(
         "triggers",
         "callback_timeout",
         "appypie_statuses",
+        "capture_credits",
     )
 )
 T = TypeVar("T")
@@ -151,6 +152,11 @@ class MockLuma:
     def umami_url(self) -> str:
         """Stands for ``https://api.umamiai.xyz/v1``, the base of UmamiAI's ``/luma-ai`` paths."""
         return f"{self.url}/v1"
+
+    @property
+    def captures_url(self) -> str:
+        """Base URL of the Captures API v2 (``lumaapi``'s ``API_BASE_URL`` is this plus ``/``)."""
+        return f"{self.url}/api/v2"
 
     def env(self, api_key: str | None = None) -> dict[str, str]:
         """The variables the official SDKs read, pointing at this mock.
@@ -249,7 +255,8 @@ class MockLuma:
         """Forget generations, balances and the journal.
 
         With ``api_key``, forget only that key's state. With settings (any of ``clock``,
-        ``speed``, ``clock_start``, ``seed``, ``timing``, ``progression``, ``credits_cents``),
+        ``speed``, ``clock_start``, ``seed``, ``timing``, ``progression``, ``credits_cents``,
+        ``capture_credits``),
         start again from the server's configuration with those changes.
         """
         if api_key is not None:

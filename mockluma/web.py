@@ -1,4 +1,5 @@
-"""HTTP plumbing every surface shares: bounded JSON bodies, auth headers, errors, media links.
+"""HTTP plumbing every surface shares: bounded JSON bodies, auth headers, errors, media and
+upload links.
 
 The engine below this layer never imports Starlette. Each surface supplies a :class:`Dialect`
 so that the same failure (a body that is too large, a malformed document) is answered in that
@@ -122,3 +123,12 @@ def request_base_url() -> str:
     if scope is None:
         return "http://mockluma.invalid/"
     return str(Request(scope).base_url)
+
+
+UPLOADS_PATH = "/_mockluma/uploads"
+"""Where each surface's storage host is mounted: ``/_mockluma/uploads/<surface name>``."""
+
+
+def upload_url(request: Request, surface: str, token: str) -> str:
+    """An absolute URL on this server that accepts a ``PUT`` for the upload ``token``."""
+    return f"{request.base_url}{UPLOADS_PATH.lstrip('/')}/{surface}/{token}"

@@ -39,11 +39,12 @@ from mockluma.engine.simulation import Simulation
 from mockluma.scenario import ScenarioError
 from mockluma.surfaces import Context, Surface
 from mockluma.surfaces.appypie import APPYPIE
+from mockluma.surfaces.captures import CAPTURES
 from mockluma.surfaces.dream_machine import DREAM_MACHINE
 from mockluma.surfaces.umami import UMAMI
 from mockluma.web import ApiError, Dialect
 
-SURFACES: tuple[Surface, ...] = (DREAM_MACHINE, APPYPIE, UMAMI)
+SURFACES: tuple[Surface, ...] = (DREAM_MACHINE, CAPTURES, APPYPIE, UMAMI)
 ADMIN_PREFIX = "/_mockluma"
 
 

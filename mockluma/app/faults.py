@@ -185,8 +185,9 @@ def _is_form(scope: Scope) -> bool:
 
 
 def _is_form_or_json(scope: Scope) -> bool:
+    # Only declared JSON or form bodies: uploads stream through untouched.
     kind = _content_type(scope)
-    return b"json" in kind or kind.startswith(b"application/x-www-form-urlencoded") or not kind
+    return b"json" in kind or kind.startswith(b"application/x-www-form-urlencoded")
 
 
 def _has_marker(raw: bytes, form: bool) -> bool:

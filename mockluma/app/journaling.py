@@ -2,7 +2,8 @@
 
 It wraps ``receive`` and ``send`` rather than using Starlette's request objects, so recording
 adds two list appends per message and one journal entry per exchange. Control calls under
-``/_mockluma/`` are not recorded, except media downloads.
+``/_mockluma/`` are not recorded, except media downloads and uploads to signed URLs; neither
+body of those is kept (the files are served from disk, and uploads are never stored).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from mockluma.surfaces import Context
 
 _ADMIN = "/_mockluma/"
 _MEDIA = "/_mockluma/media/"
+_UPLOADS = "/_mockluma/uploads/"
+_CAPTURES_SCHEME = "luma-api-key="
 
 
 def _api_key(scope: Scope) -> str | None:
@@ -23,7 +26,10 @@ def _api_key(scope: Scope) -> str | None:
         return noted
     for name, value in scope["headers"]:
         if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
+            header = value.decode("latin-1")
+            if header.startswith(_CAPTURES_SCHEME):  # the Captures API's own header
+                return header.removeprefix(_CAPTURES_SCHEME).strip() or None
+            scheme, _, token = header.partition(" ")
             return token.strip() or None if scheme.lower() == "bearer" else None
     return None
 
@@ -35,7 +41,8 @@ class JournalMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or (path.startswith(_ADMIN) and not path.startswith(_MEDIA)):
+        media, upload = path.startswith(_MEDIA), path.startswith(_UPLOADS)
+        if scope["type"] != "http" or (path.startswith(_ADMIN) and not (media or upload)):
             await self.app(scope, receive, send)
             return
         request_body: list[bytes] = []
@@ -43,7 +50,7 @@ class JournalMiddleware:
         status = 0
         content_type = ""
         recorded = False
-        keep_response = not path.startswith(_MEDIA)
+        keep_request, keep_response = not upload, not media
 
         def record() -> None:
             nonlocal recorded
@@ -62,7 +69,7 @@ class JournalMiddleware:
 
         async def receive_and_keep() -> Message:
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and keep_request:
                 request_body.append(message.get("body", b"")[:BODY_LIMIT])
             return message
 
@@ -70,9 +77,15 @@ class JournalMiddleware:
             nonlocal status, content_type
             if message["type"] == "http.response.start":
                 status = message["status"]
+                empty = False
                 for name, value in message.get("headers", []):
                     if name == b"content-type":
                         content_type = value.decode("latin-1")
+                    elif name == b"content-length":
+                        empty = value == b"0"
+                # A client has the whole of an empty response once it has the headers.
+                if empty and not recorded:
+                    record()
             elif message["type"] == "http.response.body":
                 if keep_response:
                     response_body.append(message.get("body", b"")[:BODY_LIMIT])

@@ -2,7 +2,9 @@
 
 A finished generation points at one of the small, real files under ``fixtures/media/`` (written by
 ``scripts/make_media_fixtures.py``): H.264 videos per aspect ratio and duration, the same videos
-with an AAC track (for "add audio"), first-frame JPEG thumbnails, and JPEG/PNG stills. This module
+with an AAC track (for "add audio"), first-frame JPEG thumbnails, and JPEG/PNG stills. A finished
+3D capture also points at tiny meshes and point clouds (``capture/``, written by
+``scripts/make_capture_fixtures.py``): PLY, binary glTF, a zipped OBJ and a USDZ. This module
 maps a request (aspect ratio, seconds, format) to such a file and a file to its public name and
 back. It knows nothing about HTTP; only names listed in the index are ever resolved to paths.
 """
@@ -53,8 +55,26 @@ IMAGE_SIZES: Mapping[str, tuple[int, int]] = MappingProxyType(
 )
 """Width and height of the still images (Luma's image canvases)."""
 
+CAPTURE_ARTIFACTS: tuple[str, ...] = (
+    "mesh.ply",
+    "point-cloud.ply",
+    "textured-mesh.glb",
+    "textured-mesh-obj.zip",
+    "textured-mesh.usdz",
+)
+"""The 3D files of a finished capture (they have no pixel size: width and height are 0)."""
+
 _CONTENT_TYPES: Mapping[str, str] = MappingProxyType(
-    {".mp4": "video/mp4", ".jpg": "image/jpeg", ".png": "image/png"}
+    {
+        ".mp4": "video/mp4",
+        ".jpg": "image/jpeg",
+        ".png": "image/png",
+        # PLY has no registered media type; CDNs serve it as bytes.
+        ".ply": "application/octet-stream",
+        ".glb": "model/gltf-binary",
+        ".zip": "application/zip",
+        ".usdz": "model/vnd.usdz+zip",
+    }
 )
 _FORMAT_ALIASES: Mapping[str, str] = MappingProxyType({"jpg": "jpg", "jpeg": "jpg", "png": "png"})
 
@@ -77,6 +97,7 @@ class MediaKind(StrEnum):
     VIDEO_WITH_AUDIO = "video-audio"
     THUMBNAIL = "thumb"
     IMAGE = "image"
+    CAPTURE_ARTIFACT = "capture"
 
 
 def _aspect(aspect_ratio: str) -> str:
@@ -108,6 +129,8 @@ def _expected_files() -> Iterator[tuple[str, int, int]]:
         image_width, image_height = IMAGE_SIZES[aspect]
         for extension in IMAGE_FORMATS:
             yield _still_name(MediaKind.IMAGE, aspect, extension), image_width, image_height
+    for file_name in CAPTURE_ARTIFACTS:
+        yield f"{MediaKind.CAPTURE_ARTIFACT}/{file_name}", 0, 0
 
 
 class MediaCatalog:
@@ -174,6 +197,10 @@ class MediaCatalog:
         """
         extension = _FORMAT_ALIASES.get(image_format.lower(), DEFAULT_IMAGE_FORMAT)
         return self._by_name[_still_name(MediaKind.IMAGE, _aspect(aspect_ratio), extension)]
+
+    def capture_artifact(self, file_name: str) -> MediaFile:
+        """One of the :data:`CAPTURE_ARTIFACTS`, e.g. ``"textured-mesh.glb"``."""
+        return self._by_name[f"{MediaKind.CAPTURE_ARTIFACT}/{file_name}"]
 
     def by_name(self, name: str) -> MediaFile | None:
         """The file called ``name`` (e.g. ``"video/16x9-5s.mp4"``), or ``None`` if none is shipped.

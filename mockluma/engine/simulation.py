@@ -41,6 +41,8 @@ class Account:
     balance: float
     jobs: dict[str, Job] = field(default_factory=dict)
     sequence: int = 0
+    records: dict[str, Any] = field(default_factory=dict)
+    """What a surface keeps for this key that is not a job (a capture awaiting its upload)."""
 
 
 class Simulation:
@@ -67,6 +69,7 @@ class Simulation:
         self.failure_kinds = {name: dict(kinds) for name, kinds in (failure_kinds or {}).items()}
         """Per surface, the failures a fault rule can name (``moderation``, ``job``...)."""
         self._accounts: dict[tuple[str, str], Account] = {}
+        self._indexes: dict[str, dict[str, Any]] = {}
         self._listeners: list[TransitionListener] = []
 
     # -- time -----------------------------------------------------------------------------
@@ -108,6 +111,16 @@ class Simulation:
         self.run_due()
         return self.account(surface, owner).balance
 
+    def records(self, surface: str, owner: str) -> dict[str, Any]:
+        """The surface's own records for ``owner``, forgotten with the account on a reset."""
+        self.run_due()
+        return self.account(surface, owner).records
+
+    def index(self, surface: str) -> dict[str, Any]:
+        """A surface-wide lookup table that no key owns (upload tokens, say); a full reset
+        empties it. Entries may outlive a one-key reset, so check what they point at."""
+        return self._indexes.setdefault(surface, {})
+
     def reset(self, owner: str | None = None) -> None:
         """Forget every account (or only ``owner``'s); the clock keeps its time."""
         doomed = [key for key in self._accounts if owner is None or key[1] == owner]
@@ -117,6 +130,7 @@ class Simulation:
         self.limiter.reset(owner)
         if owner is None:
             self.scheduler.clear()
+            self._indexes.clear()
 
     def reconfigure(
         self,

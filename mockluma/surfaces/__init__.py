@@ -24,7 +24,7 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limit, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
-from mockluma.web import ApiError, Dialect
+from mockluma.web import UPLOADS_PATH, ApiError, Dialect
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,9 @@ class Surface:
     """The 429 for a refused create; by default the dialect's error with ``Retry-After``."""
     callbacks: Renderer | None = None
     """What to POST to a job's callback URL on each update, for APIs that have callbacks."""
+    upload_routes: Callable[[Context], Sequence[BaseRoute]] | None = None
+    """Routes of the surface's storage host, where clients PUT files to signed URLs (no API
+    key, as on the real storage host); mounted at ``/_mockluma/uploads/<name>``."""
     more_mounts: Mapping[str, Callable[[Context], Sequence[BaseRoute]]] = field(
         default_factory=dict
     )
@@ -87,11 +90,14 @@ class Surface:
     @property
     def prefixes(self) -> tuple[str, ...]:
         """Every path prefix the surface answers under, :attr:`prefix` first."""
-        return (self.prefix, *self.more_mounts)
+        uploads = (f"{UPLOADS_PATH}/{self.name}",) if self.upload_routes is not None else ()
+        return (self.prefix, *self.more_mounts, *uploads)
 
     def mounts(self, ctx: Context) -> list[Mount]:
         """The surface's routes, mounted at each of its prefixes."""
         builders = {self.prefix: self.routes, **self.more_mounts}
+        if self.upload_routes is not None:
+            builders[f"{UPLOADS_PATH}/{self.name}"] = self.upload_routes
         return [Mount(prefix, routes=list(build(ctx))) for prefix, build in builders.items()]
 
     def too_many_requests(self, refusal: RateLimited) -> ApiError:

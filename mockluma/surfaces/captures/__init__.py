@@ -1,0 +1,23 @@
+"""The Captures API v2 (``webapp.engineeringlumalabs.com/api/v2``), as ``lumaapi`` sees it.
+
+Luma has deprecated this API; the mock keeps it for code that still drives 3D captures
+through the ``lumaapi`` library or its ``luma`` command.
+"""
+
+from __future__ import annotations
+
+from mockluma.surfaces import Surface
+from mockluma.surfaces.captures.catalog import SURFACE as NAME
+from mockluma.surfaces.captures.errors import DIALECT
+from mockluma.surfaces.captures.routes import CapturesRoutes
+
+CAPTURES = Surface(
+    name=NAME,
+    prefix="/api/v2",
+    dialect=DIALECT,
+    routes=lambda ctx: CapturesRoutes(ctx).routes(),
+    starting_balance=lambda config: float(config.capture_credits),
+    upload_routes=lambda ctx: CapturesRoutes(ctx).upload_routes(),
+)
+
+__all__ = ["CAPTURES"]
