@@ -50,6 +50,9 @@ class Config:
     journal_limit: int = 10_000
     """How many exchanges the journal keeps; the oldest are dropped first."""
     log_level: str = "warning"
+    strict: bool = False
+    """Check every response the mock sends against its schema; a violation is recorded as an
+    error and answered with a 500 (see :mod:`mockluma.app.strict`)."""
 
     def __post_init__(self) -> None:
         if self.clock not in CLOCK_MODES:
@@ -72,12 +75,25 @@ class Config:
             raise ConfigError(f"timing must be quick or realistic, not {self.timing!r}.")
         if not isinstance(self.progression, Progression):
             raise ConfigError(f"progression must be a Progression, not {self.progression!r}.")
+        if not isinstance(self.strict, bool):
+            raise ConfigError(f"strict must be true or false, not {self.strict!r}.")
         if any(not key.strip() for key in self.api_keys):
             raise ConfigError("api_keys must not contain empty keys.")
 
 
 def _api_keys(raw: str) -> frozenset[str]:
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _flag(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word not in _TRUE + _FALSE:
+        raise ValueError(f"use one of {', '.join(_TRUE + _FALSE)}")
+    return word in _TRUE
 
 
 # How a setting is read from text (an environment variable, or a string override).
@@ -92,6 +108,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "timing": TimingMode,
     "progression": Progression.parse,
     "api_keys": _api_keys,
+    "strict": _flag,
 }
 
 

@@ -11,9 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 
+from mockluma import route_map
 from mockluma.app.admin import ADMIN_DIALECT, admin_routes
 from mockluma.app.journaling import JournalMiddleware
 from mockluma.app.media import media_routes
+from mockluma.app.strict import strict_middleware
 from mockluma.config import Config, build_config
 from mockluma.engine.clock import Clock, ManualClock, RealClock
 from mockluma.engine.journal import Journal
@@ -59,6 +61,8 @@ def build_context(config: Config) -> Context:
 def create_app(config: Config | None = None) -> Starlette:
     """Build the mock: every surface at its real path, plus ``/_mockluma/`` for control."""
     ctx = build_context(config or build_config())
+    # Every shipped schema and route map is loaded and checked here, once, not on a request.
+    route_map.check_all()
     routes = [Mount(surface.prefix, routes=list(surface.routes(ctx))) for surface in SURFACES]
     routes.append(Mount(ADMIN_PREFIX, routes=[*admin_routes(ctx), *media_routes(ctx)]))
 
@@ -97,6 +101,9 @@ def create_app(config: Config | None = None) -> Starlette:
         )
         return dialect.error(500, message).response()
 
+    middleware = [Middleware(JournalMiddleware, ctx=ctx)]
+    if ctx.config.strict:
+        middleware.append(strict_middleware(ctx, SURFACES))
     app = Starlette(
         routes=routes,
         exception_handlers={
@@ -104,7 +111,7 @@ def create_app(config: Config | None = None) -> Starlette:
             HTTPException: http_error,
             Exception: server_error,
         },
-        middleware=[Middleware(JournalMiddleware, ctx=ctx)],
+        middleware=middleware,
     )
     app.state.mockluma = ctx
     return app
