@@ -17,6 +17,12 @@ poll of an unfinished generation moves it one state on (``progression="polls:1"`
 code finishes after two polls without waiting on real time. ``luma_mock.advance(seconds)`` moves
 the clock for tests that care about timing; generations take a few simulated seconds
 (``timing="quick"``).
+
+Strict mode is on (``strict=True``): every response the mock sends is checked against its
+schema, and one that breaks it fails the test that received it, like a crash inside the mock
+does. It is a bug in mockluma, not in your code, but a test passing against a wrong response
+would prove nothing. It costs about a tenth of a millisecond per response; turn it off with
+``{"strict": False}`` from ``luma_mock_settings``.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ PLUGIN_DEFAULTS: dict[str, Any] = {
     "progression": "polls:1",
     "timing": "quick",
     "seed": 0,
+    "strict": True,
 }
 
 
@@ -72,7 +79,8 @@ def luma_mock(luma_mock_server: MockLuma, request: pytest.FixtureRequest) -> Ite
     errors = luma_mock_server.take_errors()
     if errors:
         pytest.fail(
-            "mockluma raised while handling a request in this test:\n\n" + "\n".join(errors),
+            "mockluma raised, or broke its contract, while handling a request in this test:\n\n"
+            + "\n".join(errors),
             pytrace=False,
         )
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: one mock server per session (manual clock), reset before every test."""
+"""Shared fixtures: one mock server per session (manual clock, strict mode), reset before every
+test. A test fails if the mock raised, or sent a response that breaks its schema, during it."""
 
 from __future__ import annotations
 
@@ -15,14 +16,17 @@ API_KEY = "luma-test-key"
 
 @pytest.fixture(scope="session")
 def luma_server() -> Iterator[MockLuma]:
-    with MockLuma(clock="manual", seed=1234, timing="realistic") as server:
+    with MockLuma(clock="manual", seed=1234, timing="realistic", strict=True) as server:
         yield server
 
 
 @pytest.fixture
-def luma(luma_server: MockLuma) -> MockLuma:
+def luma(luma_server: MockLuma) -> Iterator[MockLuma]:
     luma_server.reset()
-    return luma_server
+    yield luma_server
+    errors = luma_server.take_errors()
+    if errors:
+        pytest.fail("The mock raised or broke its contract:\n\n" + "\n".join(errors), pytrace=False)
 
 
 @pytest.fixture
