@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from starlette.routing import compile_path
 
@@ -97,7 +98,12 @@ def route_map(surface: str) -> RouteMap:
             f"{schema_store.ROUTE_MAP_FILE} listing each of its routes and their schemas "
             "(README, 'Contract checks', says how)."
         )
-    document = json.loads(path.read_text(encoding="utf-8"))
+    return parse(surface, json.loads(path.read_text(encoding="utf-8")), source=str(path))
+
+
+def parse(surface: str, document: Any, *, source: str) -> RouteMap:
+    """Check ``document`` as the route map of ``surface`` (``source`` names it in errors)."""
+    path = source
     problem = schema_store.first_error(META_SCHEMA, document)
     if problem is not None:
         raise RouteMapError(f"{path}: {problem.json_path}: {problem.message}.")
@@ -149,4 +155,4 @@ def check_all() -> None:
         route_map(surface)
 
 
-__all__ = ["RouteMap", "RouteMapError", "RouteSchemas", "check_all", "route_map"]
+__all__ = ["RouteMap", "RouteMapError", "RouteSchemas", "check_all", "parse", "route_map"]
