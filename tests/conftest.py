@@ -7,11 +7,26 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, settings
 from lumaai import AsyncLumaAI, LumaAI
 
 from mockluma.handle import MockLuma
 
 API_KEY = "luma-test-key"
+
+# Property-based tests: "ci" (the default) is fixed and quick, the same examples on every run;
+# "dev" searches longer with fresh examples (pytest --hypothesis-profile=dev).
+settings.register_profile(
+    "ci",
+    max_examples=10,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+settings.register_profile("dev", max_examples=200, deadline=None)
+settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
