@@ -91,13 +91,14 @@ def invalid_from_schema(name: str) -> Strategy:
     """Documents that break ``schemas/<name>``: a valid document with one required field taken
     out or one value swapped for a value of another kind, or no JSON object at all."""
     validator = schema_store.validator(name)
+    schema = schema_store.schema(name)
 
     @st.composite
     def mutated(draw: st.DrawFn) -> Any:
         document = draw(from_schema(name))
-        places = list(_places(document, validator.schema))
+        places = list(_places(document, schema))
         if isinstance(document, dict):  # fields it could have had, too
-            absent = [k for k in validator.schema.get("properties", {}) if k not in document]
+            absent = [k for k in schema.get("properties", {}) if k not in document]
             places += [(f"$.{key}", document, key, False) for key in absent]
         assume(places)
         _, parent, key, required = draw(st.sampled_from(places))
@@ -108,11 +109,7 @@ def invalid_from_schema(name: str) -> Strategy:
         return document
 
     not_an_object = st.one_of(st.lists(_JSON_SCALARS, max_size=3), _JSON_SCALARS)
-    strategy = (
-        st.one_of(mutated(), not_an_object)
-        if validator.schema.get("type") == "object"
-        else mutated()
-    )
+    strategy = st.one_of(mutated(), not_an_object) if schema.get("type") == "object" else mutated()
     return strategy.filter(lambda document: not validator.is_valid(document))
 
 
@@ -255,7 +252,8 @@ def _tag_of(branches: list[Any], path: str) -> str:
         tags.update(conditions)
     if len(tags) != 1:
         raise UnsupportedSchema(f"{path}: if/then branches on more than one property.")
-    return tags.pop()
+    tag: str = tags.pop()
+    return tag
 
 
 def as_json(document: Any) -> bytes:
