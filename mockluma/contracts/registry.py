@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from mockluma.conformance import Finding
 
 if TYPE_CHECKING:
+    from mockluma.contracts.drift import SdkBinding
     from mockluma.contracts.session import Session
 
 CheckFunction = Callable[["Session"], None]
@@ -63,6 +64,9 @@ class SurfaceContract:
     api_key_env: str | None = None
     """The environment variable the surface's SDK reads its key from (a fallback for
     ``--api-key``)."""
+    sdk_types: tuple[SdkBinding, ...] = ()
+    """The official SDK's types for this surface's bodies, compared with the schemas by the
+    drift tests (:mod:`mockluma.contracts.drift`)."""
     checks: dict[str, Check] = field(default_factory=dict)
 
     def check(

@@ -18,13 +18,45 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockluma.contracts.drift import Direction, SdkBinding
 from mockluma.contracts.generic import CLIENT_ERRORS, add_request_refusals
 from mockluma.contracts.registry import CheckSkipped, SurfaceContract
 from mockluma.contracts.session import Session
 from mockluma.engine.media import IMAGE_SIZES
 from mockluma.surfaces.dream_machine import catalog, errors
 
-CONTRACT = SurfaceContract("dream-machine", api_key_env="LUMAAI_API_KEY")
+
+def _sdk(schema: str, sdk_type: str, direction: Direction) -> SdkBinding:
+    return SdkBinding(f"dream-machine/{schema}", f"lumaai.types.{sdk_type}", direction)
+
+
+_RESPONSE, _REQUEST = Direction.RESPONSE, Direction.REQUEST
+# The lumaai SDK's own types for each body (the drift tests compare them with the schemas). The
+# Request* models are the request echo inside a Generation, which the mock writes.
+SDK_TYPES = (
+    _sdk("generation.response.json", "Generation", _RESPONSE),
+    _sdk("generations-list.response.json", "GenerationListResponse", _RESPONSE),
+    _sdk("credits.response.json", "CreditGetResponse", _RESPONSE),
+    _sdk("ping.response.json", "PingCheckResponse", _RESPONSE),
+    _sdk("concepts.response.json", "generations.ConceptListResponse", _RESPONSE),
+    _sdk("video-create.request.json", "generation.RequestGenerationRequest", _RESPONSE),
+    _sdk("image-create.request.json", "generation.RequestImageGenerationRequest", _RESPONSE),
+    _sdk("upscale.request.json", "generation.RequestUpscaleVideoGenerationRequest", _RESPONSE),
+    _sdk("audio.request.json", "generation.RequestAudioGenerationRequest", _RESPONSE),
+    _sdk("image-reframe.request.json", "generation.RequestReframeImageRequest", _RESPONSE),
+    _sdk("video-reframe.request.json", "generation.RequestReframeVideoRequest", _RESPONSE),
+    _sdk("video-modify.request.json", "generation.RequestModifyVideoRequest", _RESPONSE),
+    _sdk("video-create.request.json", "GenerationCreateParams", _REQUEST),
+    _sdk("video-create.request.json", "generations.VideoCreateParams", _REQUEST),
+    _sdk("image-create.request.json", "generations.ImageCreateParams", _REQUEST),
+    _sdk("image-reframe.request.json", "generations.ImageReframeParams", _REQUEST),
+    _sdk("video-reframe.request.json", "generations.VideoReframeParams", _REQUEST),
+    _sdk("video-modify.request.json", "generations.VideoModifyParams", _REQUEST),
+    _sdk("upscale.request.json", "GenerationUpscaleParams", _REQUEST),
+    _sdk("audio.request.json", "GenerationAudioParams", _REQUEST),
+    _sdk("generations-list.query.json", "GenerationListParams", _REQUEST),
+)
+CONTRACT = SurfaceContract("dream-machine", api_key_env="LUMAAI_API_KEY", sdk_types=SDK_TYPES)
 check = CONTRACT.check
 
 STATE_ORDER = {"queued": 0, "dreaming": 1, "completed": 2, "failed": 2}
