@@ -360,13 +360,13 @@ def _completed_video(session: Session) -> Followed:
 
 
 def _ensure_some_generations(session: Session) -> None:
-    # On the in-process mock, give the pagination check three generations to page through.
+    # On the in-process mock only, give the pagination check three generations to page through.
     for index in range(3):
         session.shared(
             f"list item {index}",
-            lambda: _create(
-                session, "a photon-flash-1 image", "/generations/image", IMAGE_REQUEST, IMAGE_CENTS
-            ),
+            lambda: session.request(
+                "POST", "/generations/image", json_body=IMAGE_REQUEST, expect=201
+            ).body(),
         )
 
 
