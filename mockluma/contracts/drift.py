@@ -23,8 +23,6 @@ compared merged: all fields of all variants, required only where every variant r
 from __future__ import annotations
 
 import datetime
-import enum
-import importlib
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,26 +33,7 @@ import pydantic
 import typing_extensions
 
 from mockluma import schema_store
-
-
-class Direction(enum.Enum):
-    REQUEST = "request"
-    RESPONSE = "response"
-
-
-@dataclass(frozen=True, slots=True)
-class SdkBinding:
-    """``schemas/<schema>`` describes the same body as the SDK type at ``sdk_type``."""
-
-    schema: str
-    """Qualified schema name: ``dream-machine/generation.response.json``."""
-    sdk_type: str
-    """Dotted path: ``lumaai.types.Generation``."""
-    direction: Direction
-
-    def load(self) -> Any:
-        module, _, name = self.sdk_type.rpartition(".")
-        return getattr(importlib.import_module(module), name)
+from mockluma.contracts.registry import Direction, SdkBinding
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,14 +19,15 @@ skipped by raising :class:`CheckSkipped` (for example when the budget does not c
 
 from __future__ import annotations
 
+import enum
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mockluma.conformance import Finding
 
 if TYPE_CHECKING:
-    from mockluma.contracts.drift import SdkBinding
     from mockluma.contracts.session import Session
 
 CheckFunction = Callable[["Session"], None]
@@ -42,6 +43,30 @@ class CheckFailed(AssertionError):
 
 class CheckSkipped(Exception):
     """A check cannot run here (no budget, or something it builds on is missing)."""
+
+
+class Direction(enum.Enum):
+    """Who writes a body: the SDK (a request) or the server (a response)."""
+
+    REQUEST = "request"
+    RESPONSE = "response"
+
+
+@dataclass(frozen=True, slots=True)
+class SdkBinding:
+    """``schemas/<schema>`` describes the same body as the SDK type at ``sdk_type``; the drift
+    tests (:mod:`mockluma.contracts.drift`) compare the two. Named as text, so the runner never
+    imports the SDK."""
+
+    schema: str
+    """Qualified schema name: ``dream-machine/generation.response.json``."""
+    sdk_type: str
+    """Dotted path: ``lumaai.types.Generation``."""
+    direction: Direction
+
+    def load(self) -> Any:
+        module, _, name = self.sdk_type.rpartition(".")
+        return getattr(importlib.import_module(module), name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,4 +126,12 @@ class SurfaceContract:
         return made
 
 
-__all__ = ["Check", "CheckFailed", "CheckFunction", "CheckSkipped", "SurfaceContract"]
+__all__ = [
+    "Check",
+    "CheckFailed",
+    "CheckFunction",
+    "CheckSkipped",
+    "Direction",
+    "SdkBinding",
+    "SurfaceContract",
+]

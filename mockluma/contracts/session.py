@@ -94,7 +94,7 @@ class Reply:
         document = self.json()
         if not isinstance(document, dict):
             raise CheckFailed(
-                [Finding("body", f"{self.method} {self.path}: expected a JSON object")]
+                [Finding("json_object", f"{self.method} {self.path}: expected a JSON object")]
             )
         return document
 

@@ -18,9 +18,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockluma.contracts.drift import Direction, SdkBinding
 from mockluma.contracts.generic import CLIENT_ERRORS, add_request_refusals
-from mockluma.contracts.registry import CheckSkipped, SurfaceContract
+from mockluma.contracts.registry import CheckSkipped, Direction, SdkBinding, SurfaceContract
 from mockluma.contracts.session import Session
 from mockluma.engine.media import IMAGE_SIZES
 from mockluma.surfaces.dream_machine import catalog, errors
