@@ -4,6 +4,8 @@ live run without a budget never asks for billable work."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -251,3 +253,19 @@ def test_a_budget_buys_the_cheapest_generation_and_stops(
     assert len(creates) == 1
     assert creates[0].request_json()["model"] == "photon-flash-1"
     assert "Spent ~0.45¢ of a 1.00¢ budget" in capsys.readouterr().out
+
+
+def test_the_runner_needs_none_of_the_test_dependencies() -> None:
+    # An installed mockluma has no pydantic, hypothesis or SDK: the runner must not need them.
+    script = (
+        "import sys\n"
+        "for name in ('pydantic', 'hypothesis', 'lumaai', 'pytest'):\n"
+        "    sys.modules[name] = None\n"
+        "from mockluma.cli import main\n"
+        "main(['contract', '--surface', 'dream-machine', '--check', 'ping_answers_with_a_message'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2 checks passed" in result.stdout  # the check, and "the mock raised nothing"
