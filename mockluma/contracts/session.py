@@ -173,15 +173,14 @@ class Session:
         allowed = (expect,) if isinstance(expect, int) else expect
         if allowed is not None and reply.status not in allowed:
             wanted = " or ".join(str(code) for code in allowed)
+            title = f"{answer.described}: expected status {wanted}"
+            if method != "GET" and reply.status < 300 and min(allowed) >= 400:
+                title += (
+                    "; the request was accepted although the contract says it is refused, so on"
+                    " a live API it may have started billable work"
+                )
             excerpt = reply.content[:300].decode("utf-8", "replace")
-            findings.insert(
-                0,
-                Finding(
-                    self.current,
-                    f"{answer.described}: expected status {wanted}",
-                    detail=excerpt,
-                ),
-            )
+            findings.insert(0, Finding(self.current, title, detail=excerpt))
         if findings:
             raise CheckFailed(findings)
         return reply

@@ -166,12 +166,20 @@ def deviating_url(mock_server_settings: dict[str, Any]) -> Iterator[str]:
 def test_each_deviation_of_a_server_is_reported_and_the_run_fails(
     deviating_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    report_file = tmp_path / "contract.json"
+    report_file, junit = tmp_path / "contract.json", tmp_path / "contract.xml"
     code = run_cli(
         "--surface", "dream-machine", "--base-url", deviating_url, "--api-key", KEY,
         "--budget-cents", "1", "--poll-interval", "0", "--json", str(report_file),
+        "--junit", str(junit),
     )  # fmt: skip
     assert code == 1
+    junit_failures = {
+        case.get("name"): element
+        for case in ElementTree.parse(junit).iter("testcase")
+        if (element := case.find("failure")) is not None
+    }
+    assert junit_failures["a_terminal_state_is_sticky"].get("type") == "$.state"
+    assert "body_matches_schema" in (junit_failures["credit_balance_is_not_negative"].text or "")
     checks = outcomes(json.loads(report_file.read_text()))
 
     def failure(check: str) -> dict[str, Any]:

@@ -237,7 +237,8 @@ DOCUMENTED_REFUSALS: tuple[tuple[str, dict[str, Any], str], ...] = (
 def _documented_refusal(path: str, body: dict[str, Any], message: str) -> Any:
     def refused(session: Session) -> None:
         # The cheapest settings, should the API accept what its docs say it refuses.
-        sent = {"model": "ray-flash-2", "resolution": "540p", "duration": "5s", **body}
+        cheapest = {"model": "ray-flash-2", "aspect_ratio": "1:1", "resolution": "540p"}
+        sent = {**cheapest, "duration": "5s", **body}
         reply = session.request("POST", path, json_body=sent, expect=400)
         session.expect_equal(reply.body()["detail"], message, "The message", "$.detail")
 
