@@ -1,4 +1,5 @@
-"""The ``mockluma`` command: ``mockluma serve`` runs the dev server.
+"""The ``mockluma`` command: ``mockluma serve`` runs the dev server; ``mockluma contract`` runs
+the contract checks (its options live in :mod:`mockluma.contracts.cli`).
 
 Commands only parse options, build a :class:`~mockluma.config.Config` and call the library.
 """
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from mockluma.config import CLOCK_MODES, LOG_LEVELS, Config, ConfigError, build_config
+from mockluma.contracts import cli as contract_cli
 from mockluma.engine.timing import TimingMode
 
 
@@ -78,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=("on", "off"),
         help="obey [mockluma:...] markers in request bodies (default on)",
     )
+    serve.add_argument(
+        "--strict",
+        action="store_true",
+        default=None,
+        help="check every response against its schema; a violation answers 500 naming it",
+    )
+    contract_cli.add_parser(commands)
     return parser
 
 
@@ -132,6 +141,8 @@ def serve(config: Config) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.command == "contract":
+        raise SystemExit(contract_cli.run(args))
     overrides = {key: value for key, value in vars(args).items() if key != "command"}
     try:
         config = build_config(overrides)

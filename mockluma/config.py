@@ -76,6 +76,9 @@ class Config:
     """Wall-clock seconds a callback receiver has to answer one attempt."""
     scenario: str | None = None
     """The scenario file the settings were loaded from, if any."""
+    strict: bool = False
+    """Check every response the mock sends against its schema; a violation is recorded as an
+    error and answered with a 500 (see :mod:`mockluma.app.strict`)."""
 
     def __post_init__(self) -> None:
         if self.clock not in CLOCK_MODES:
@@ -102,6 +105,8 @@ class Config:
             raise ConfigError(f"timing must be quick or realistic, not {self.timing!r}.")
         if not isinstance(self.progression, Progression):
             raise ConfigError(f"progression must be a Progression, not {self.progression!r}.")
+        if not isinstance(self.strict, bool):
+            raise ConfigError(f"strict must be true or false, not {self.strict!r}.")
         if any(not key.strip() for key in self.api_keys):
             raise ConfigError("api_keys must not contain empty keys.")
         if not 0 < self.callback_timeout <= 300:
@@ -134,13 +139,15 @@ def _words(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(","))
 
 
-def _switch(raw: str) -> bool:
-    text = raw.strip().lower()
-    if text in ("on", "true", "yes", "1"):
-        return True
-    if text in ("off", "false", "no", "0"):
-        return False
-    raise ValueError("use on or off")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _flag(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word not in _TRUE + _FALSE:
+        raise ValueError(f"use one of {', '.join(_TRUE + _FALSE)}")
+    return word in _TRUE
 
 
 # How a setting is read from text (an environment variable, or a string override).
@@ -158,9 +165,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "progression": Progression.parse,
     "api_keys": _api_keys,
     "appypie_statuses": _words,
-    "rate_limits": _switch,
-    "triggers": _switch,
+    "rate_limits": _flag,
+    "triggers": _flag,
     "callback_timeout": float,
+    "strict": _flag,
 }
 
 

@@ -18,6 +18,12 @@ poll of an unfinished generation moves it one state on (``progression="polls:1"`
 code finishes after two polls without waiting on real time. ``luma_mock.advance(seconds)`` moves
 the clock for tests that care about timing; generations take a few simulated seconds
 (``timing="quick"``).
+
+Strict mode is on (``strict=True``): every response the mock sends is checked against its
+schema, and one that breaks it fails the test that received it, like a crash inside the mock
+does. It is a bug in mockluma, not in your code, but a test passing against a wrong response
+would prove nothing. A new body costs about 0.3 ms to check and a repeated one (a poll of an
+unchanged generation) nothing; turn it off with ``{"strict": False}`` from ``luma_mock_settings``.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ PLUGIN_DEFAULTS: dict[str, Any] = {
     "timing": "quick",
     "seed": 0,
     "rate_limits": False,
+    "strict": True,
 }
 
 
@@ -75,7 +82,8 @@ def luma_mock(luma_mock_server: MockLuma, request: pytest.FixtureRequest) -> Ite
     errors = luma_mock_server.take_errors()
     if errors:
         pytest.fail(
-            "mockluma raised while handling a request in this test:\n\n" + "\n".join(errors),
+            "mockluma raised, or broke its contract, while handling a request in this test:\n\n"
+            + "\n".join(errors),
             pytrace=False,
         )
 

@@ -1,7 +1,9 @@
 """The shipped JSON Schemas (draft 2020-12), loaded and checked once.
 
 Schemas live in ``schemas/<surface>/*.json``; each has an ``$id`` under :data:`BASE_URI`, and
-``$ref``s between files resolve through one in-memory registry (nothing is ever fetched).
+``$ref``s between files resolve through one in-memory registry (nothing is ever fetched). The one
+file in a surface's directory that is not a schema is ``routes.json``, its route map (data checked
+against ``schemas/route-map.json``; see :mod:`mockluma.route_map`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from referencing.jsonschema import DRAFT202012
 from mockluma.resources import data_dir
 
 BASE_URI = "https://mockluma.local/schemas/"
+ROUTE_MAP_FILE = "routes.json"
 
 
 @cache
@@ -25,6 +28,8 @@ def _registry() -> tuple[Registry[Any], dict[str, dict[str, Any]]]:
     root = data_dir("schemas")
     schemas: dict[str, dict[str, Any]] = {}
     for path in sorted(root.rglob("*.json")):
+        if path.name == ROUTE_MAP_FILE:
+            continue
         schema = json.loads(path.read_text(encoding="utf-8"))
         expected = BASE_URI + path.relative_to(root).as_posix()
         if schema.get("$id") != expected:
@@ -38,14 +43,30 @@ def _registry() -> tuple[Registry[Any], dict[str, dict[str, Any]]]:
     return registry, schemas
 
 
-@cache
-def validator(name: str) -> Draft202012Validator:
-    """The validator for ``schemas/<name>`` (for example ``dream-machine/ping.response.json``)."""
-    registry, schemas = _registry()
+def names() -> list[str]:
+    """Every shipped schema, named relative to ``schemas/`` (``dream-machine/defs.json``)."""
+    _, schemas = _registry()
+    return sorted(uri.removeprefix(BASE_URI) for uri in schemas)
+
+
+def registry() -> Registry[Any]:
+    """The registry every shipped schema is in (to resolve ``$ref``s outside a validator)."""
+    return _registry()[0]
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The parsed schema ``schemas/<name>``."""
+    _, schemas = _registry()
     uri = BASE_URI + name
     if uri not in schemas:
         raise KeyError(f"No shipped schema named {name!r}.")
-    return Draft202012Validator(schemas[uri], registry=registry)
+    return schemas[uri]
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """The validator for ``schemas/<name>`` (for example ``dream-machine/ping.response.json``)."""
+    return Draft202012Validator(schema(name), registry=registry())
 
 
 def first_error(name: str, instance: Any) -> ValidationError | None:

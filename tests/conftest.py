@@ -1,4 +1,5 @@
-"""Shared fixtures: one mock server per session (manual clock), reset before every test."""
+"""Shared fixtures: one mock server per session (manual clock, strict mode), reset before every
+test. A test fails if the mock raised, or sent a response that breaks its schema, during it."""
 
 from __future__ import annotations
 
@@ -6,23 +7,41 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, settings
 from lumaai import AsyncLumaAI, LumaAI
 
 from mockluma.handle import MockLuma
 
 API_KEY = "luma-test-key"
 
+# Property-based tests: "ci" (the default) is fixed and quick, the same examples on every run;
+# "dev" searches longer with fresh examples (pytest --hypothesis-profile=dev).
+settings.register_profile(
+    "ci",
+    max_examples=10,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+settings.register_profile("dev", max_examples=200, deadline=None)
+settings.load_profile("ci")
+
 
 @pytest.fixture(scope="session")
 def luma_server() -> Iterator[MockLuma]:
-    with MockLuma(clock="manual", seed=1234, timing="realistic") as server:
+    with MockLuma(clock="manual", seed=1234, timing="realistic", strict=True) as server:
         yield server
 
 
 @pytest.fixture
-def luma(luma_server: MockLuma) -> MockLuma:
+def luma(luma_server: MockLuma) -> Iterator[MockLuma]:
     luma_server.reset()
-    return luma_server
+    yield luma_server
+    errors = luma_server.take_errors()
+    if errors:
+        pytest.fail("The mock raised or broke its contract:\n\n" + "\n".join(errors), pytrace=False)
 
 
 @pytest.fixture

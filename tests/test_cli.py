@@ -71,5 +71,14 @@ def test_help_lists_the_serve_options(flag: str) -> None:
         timeout=60,
     )
     assert result.returncode == 0
-    for option in ("--host", "--port", "--speed", "--clock", "--seed", "--api-key", "--log-level"):
+    for option in (
+        "--host",
+        "--port",
+        "--speed",
+        "--clock",
+        "--seed",
+        "--api-key",
+        "--log-level",
+        "--strict",
+    ):
         assert option in result.stdout

@@ -21,12 +21,14 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
+from mockluma import route_map
 from mockluma.app.admin import ADMIN_DIALECT, admin_routes
 from mockluma.app.admin_faults import check_failure_kinds, fault_routes
 from mockluma.app.callbacks import HttpSender, callback_routes
 from mockluma.app.faults import TRANSPORT_KEY, FaultLayer, find_transport
 from mockluma.app.journaling import JournalMiddleware
 from mockluma.app.media import media_routes
+from mockluma.app.strict import strict_middleware
 from mockluma.app.ticker import run_ticker
 from mockluma.config import Config, ConfigError, build_config
 from mockluma.engine.callbacks import CallbackDispatcher, CallbackPolicy
@@ -140,6 +142,8 @@ class MockApp(Starlette):
 def create_app(config: Config | None = None) -> Starlette:
     """Build the mock: every surface at its real path, plus ``/_mockluma/`` for control."""
     ctx = build_context(config or build_config())
+    # Every shipped schema and route map is loaded and checked here, once, not on a request.
+    route_map.check_all()
     mounts = [mount for surface in SURFACES for mount in surface.mounts(ctx)]
     # Longest prefix first, so a surface mounted under another's prefix gets its own paths.
     routes = sorted(mounts, key=lambda mount: -len(mount.path))
@@ -202,6 +206,9 @@ def create_app(config: Config | None = None) -> Starlette:
                 await ticker
             await ctx.callbacks.close()
 
+    # The journal and the fault layer wrap the whole app (see MockApp); strict checking sits
+    # inside them, so a deliberate fault is never reported as a contract violation.
+    middleware = [strict_middleware(ctx, SURFACES)] if ctx.config.strict else []
     app = MockApp(
         ctx,
         routes=routes,
@@ -212,6 +219,7 @@ def create_app(config: Config | None = None) -> Starlette:
             Exception: server_error,
         },
         lifespan=lifespan,
+        middleware=middleware,
     )
     sender = ctx.callbacks.sender
     if isinstance(sender, HttpSender):

@@ -1,0 +1,137 @@
+"""Contract checks: small named functions, registered per surface and endpoint.
+
+Each surface's module in :mod:`mockluma.contracts.surfaces` makes one :class:`SurfaceContract`
+and registers its checks on it::
+
+    CONTRACT = SurfaceContract("dream-machine", api_key_env="LUMAAI_API_KEY")
+
+    @CONTRACT.check("GET /ping")
+    def ping_answers_with_a_message(session: Session) -> None:
+        \"\"\"GET /ping answers with a message.\"\"\"
+        body = session.request("GET", "/ping", expect=200).body()
+        session.expect(isinstance(body.get("message"), str), "No message", "$.message")
+
+A check passes by returning. It fails by raising :class:`CheckFailed` (``session.expect`` and
+``session.request(expect=...)`` do that), carrying one or more
+:class:`~mockluma.conformance.Finding`\\ s: a title and the JSON path of the problem. It is
+skipped by raising :class:`CheckSkipped` (for example when the budget does not cover it).
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mockluma.conformance import Finding
+
+if TYPE_CHECKING:
+    from mockluma.contracts.session import Session
+
+CheckFunction = Callable[["Session"], None]
+
+
+class CheckFailed(AssertionError):
+    """A check found the target breaking its contract."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__("; ".join(finding.sentence() for finding in findings))
+        self.findings = list(findings)
+
+
+class CheckSkipped(Exception):
+    """A check cannot run here (no budget, or something it builds on is missing)."""
+
+
+class Direction(enum.Enum):
+    """Who writes a body: the SDK (a request) or the server (a response)."""
+
+    REQUEST = "request"
+    RESPONSE = "response"
+
+
+@dataclass(frozen=True, slots=True)
+class SdkBinding:
+    """``schemas/<schema>`` describes the same body as the SDK type at ``sdk_type``; the drift
+    tests (:mod:`mockluma.contracts.drift`) compare the two. Named as text, so the runner never
+    imports the SDK."""
+
+    schema: str
+    """Qualified schema name: ``dream-machine/generation.response.json``."""
+    sdk_type: str
+    """Dotted path: ``lumaai.types.Generation``."""
+    direction: Direction
+
+    def load(self) -> Any:
+        module, _, name = self.sdk_type.rpartition(".")
+        return getattr(importlib.import_module(module), name)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    surface: str
+    name: str
+    endpoint: str
+    """The route it is about, as in the route map: ``"GET /generations/{id}"``."""
+    title: str
+    creates: bool
+    """It creates billable work on a live API, so it runs only within ``--budget-cents``."""
+    function: CheckFunction
+
+
+@dataclass(slots=True)
+class SurfaceContract:
+    """The contract checks of one surface, in the order they run."""
+
+    surface: str
+    api_key_env: str | None = None
+    """The environment variable the surface's SDK reads its key from (a fallback for
+    ``--api-key``)."""
+    sdk_types: tuple[SdkBinding, ...] = ()
+    """The official SDK's types for this surface's bodies, compared with the schemas by the
+    drift tests (:mod:`mockluma.contracts.drift`)."""
+    checks: dict[str, Check] = field(default_factory=dict)
+
+    def check(
+        self, endpoint: str, *, creates: bool = False, name: str | None = None
+    ) -> Callable[[CheckFunction], CheckFunction]:
+        """Register the decorated function as a check of ``endpoint``; its docstring's first
+        line is the check's title."""
+
+        def register(function: CheckFunction) -> CheckFunction:
+            self.add(endpoint, function, creates=creates, name=name)
+            return function
+
+        return register
+
+    def add(
+        self,
+        endpoint: str,
+        function: CheckFunction,
+        *,
+        creates: bool = False,
+        name: str | None = None,
+        title: str | None = None,
+    ) -> Check:
+        """Register ``function`` (for checks made in a loop, from a table)."""
+        name = name or function.__name__
+        if name in self.checks:
+            raise ValueError(f"{self.surface} already has a check named {name!r}.")
+        doc = (function.__doc__ or "").strip().splitlines()
+        title = title or (doc[0] if doc else name.replace("_", " "))
+        made = Check(self.surface, name, endpoint, title, creates, function)
+        self.checks[name] = made
+        return made
+
+
+__all__ = [
+    "Check",
+    "CheckFailed",
+    "CheckFunction",
+    "CheckSkipped",
+    "Direction",
+    "SdkBinding",
+    "SurfaceContract",
+]

@@ -1,0 +1,248 @@
+"""Running a surface's contract checks against a target and collecting a :class:`Report`.
+
+Two kinds of target:
+
+* **the mock, in-process** (:func:`run_against_mock`): a fresh :class:`~mockluma.MockLuma` with a
+  manual clock and strict mode on, reached through an ASGI transport; polls move its simulated
+  clock, so a full lifecycle takes milliseconds. Spending is unlimited: it is all pretend.
+* **a server** (:func:`run_against_server`): a base URL and a key, such as Luma's live API.
+  Polls wait on the wall clock, up to a timeout. Only free checks run unless a budget is given,
+  and checks that create generations stop when it runs out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import httpx
+
+from mockluma.conformance import Finding
+from mockluma.contracts.registry import Check, CheckFailed, CheckSkipped, SurfaceContract
+from mockluma.contracts.session import Budget, Pacer, Session, SimulatedPacer, WallPacer
+from mockluma.contracts.surfaces import contracts
+from mockluma.route_map import route_map
+
+KNOWN_SURFACES = ("dream-machine", "agents", "captures", "appypie", "umami")
+"""Every surface the runner will know; ``all`` runs those that have a contract module."""
+MOCK_API_KEY = "luma-contract-runner"
+MOCK_TIMEOUT = 3600.0
+"""Simulated seconds a generation may take on the mock before a check gives up."""
+
+Outcome = Literal["passed", "failed", "skipped", "error"]
+
+
+class UnknownSurface(LookupError):
+    """The runner has no contract for the surface asked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    surface: str
+    check: str
+    endpoint: str
+    title: str
+    outcome: Outcome
+    findings: tuple[Finding, ...] = ()
+    reason: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class Report:
+    target: str
+    live: bool
+    budget_cents: float | None
+    spent_cents: float = 0.0
+    spending: list[tuple[str, float]] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for result in self.results if result.outcome == outcome)
+
+    @property
+    def ok(self) -> bool:
+        """Nothing failed or broke (skipped checks are not failures)."""
+        return bool(self.results) and all(
+            result.outcome in ("passed", "skipped") for result in self.results
+        )
+
+
+def select(surface: str) -> list[SurfaceContract]:
+    """The contracts to run for ``surface`` (a name, or ``all``)."""
+    available = contracts()
+    if surface == "all":
+        return list(available.values())
+    if surface in available:
+        return [available[surface]]
+    if surface in KNOWN_SURFACES:
+        raise UnknownSurface(
+            f"There are no contract checks for {surface!r} yet; "
+            f"checks exist for: {', '.join(available)}."
+        )
+    raise UnknownSurface(
+        f"Unknown surface {surface!r}; choose one of {', '.join((*KNOWN_SURFACES, 'all'))}."
+    )
+
+
+def run_checks(
+    contract: SurfaceContract, session: Session, *, only: Collection[str] | None = None
+) -> list[Result]:
+    """Run ``contract``'s checks (or the ``only`` ones) in order; never raises for a check."""
+    results = []
+    for check in contract.checks.values():
+        if only is not None and check.name not in only:
+            continue
+        results.append(_run_one(check, session))
+    return results
+
+
+def _run_one(check: Check, session: Session) -> Result:
+    def result(outcome: Outcome, findings: Iterable[Finding] = (), reason: str = "") -> Result:
+        return Result(
+            check.surface,
+            check.name,
+            check.endpoint,
+            check.title,
+            outcome,
+            tuple(findings),
+            reason,
+            round(time.perf_counter() - started, 4),
+        )
+
+    started = time.perf_counter()
+    if check.creates and session.budget.limit == 0:
+        return result(
+            "skipped",
+            reason="creates a generation, which costs money on a live API; "
+            "give --budget-cents to run it",
+        )
+    session.current = check.name
+    try:
+        check.function(session)
+    except CheckFailed as failure:
+        return result("failed", failure.findings)
+    except CheckSkipped as skip:
+        return result("skipped", reason=str(skip))
+    except httpx.HTTPError as exc:
+        return result("error", reason=f"the target could not be reached: {exc!r}")
+    except Exception as exc:  # a check that breaks must not stop the others
+        return result("error", reason=f"the check itself raised {exc!r}")
+    return result("passed")
+
+
+def run_against_mock(surface: str, *, only: Collection[str] | None = None) -> Report:
+    """Run the checks of ``surface`` (or ``all``) against a fresh in-process mock."""
+    from mockluma.app import SURFACES
+    from mockluma.handle import IN_PROCESS_URL, MockLuma
+
+    chosen = select(surface)
+    mounted = {mounted.name: mounted for mounted in SURFACES}
+    report = Report(target="the in-process mock", live=False, budget_cents=None)
+    with MockLuma(
+        in_process=True,
+        strict=True,
+        progression="clock",
+        timing="quick",
+        api_keys=[MOCK_API_KEY],
+    ) as luma:
+        transport = luma.sync_transport()
+        with httpx.Client(transport=transport) as downloads:
+            for contract in chosen:
+                if contract.surface not in mounted:
+                    raise UnknownSurface(f"The mock does not serve {contract.surface!r} yet.")
+                base_url = IN_PROCESS_URL + mounted[contract.surface].prefix
+                budget = Budget(limit=None)
+                with httpx.Client(base_url=base_url, transport=transport) as client:
+                    session = Session(
+                        surface=contract.surface,
+                        routes=route_map(contract.surface),
+                        client=client,
+                        downloads=downloads,
+                        api_key=MOCK_API_KEY,
+                        pacer=SimulatedPacer(luma.advance),
+                        budget=budget,
+                        timeout=MOCK_TIMEOUT,
+                    )
+                    report.results += run_checks(contract, session, only=only)
+                report.spent_cents += budget.spent
+                report.spending += budget.items
+        report.results += _mock_errors(luma.take_errors())
+    return report
+
+
+def _mock_errors(errors: list[str]) -> list[Result]:
+    findings = tuple(
+        Finding("the_mock_raised_nothing", error.strip().splitlines()[-1], detail=error)
+        for error in errors
+    )
+    outcome: Outcome = "failed" if findings else "passed"
+    return [
+        Result(
+            "mock",
+            "the_mock_raised_nothing",
+            "*",
+            "The mock recorded no internal error or strict-mode violation",
+            outcome,
+            findings,
+        )
+    ]
+
+
+def run_against_server(
+    surface: str,
+    *,
+    base_url: str,
+    api_key: str,
+    budget_cents: float = 0.0,
+    poll_interval: float | None = None,
+    timeout: float = 900.0,
+    only: Collection[str] | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> Report:
+    """Run the checks of one surface against the server at ``base_url`` (the URL its SDK takes).
+
+    ``poll_interval`` overrides the checks' own pace between polls (seconds of wall clock);
+    ``transport`` lets tests put an in-process app behind the URL.
+    """
+    if surface == "all":
+        raise UnknownSurface(
+            "--surface all checks the in-process mock; to check a server, name one surface "
+            "and give its base URL."
+        )
+    (contract,) = select(surface)
+    budget = Budget(limit=budget_cents)
+    report = Report(target=base_url, live=True, budget_cents=budget_cents)
+    pacer: Pacer = WallPacer(poll_interval)
+    with (
+        httpx.Client(base_url=base_url, transport=transport, timeout=60.0) as client,
+        httpx.Client(transport=transport, timeout=60.0, follow_redirects=True) as downloads,
+    ):
+        session = Session(
+            surface=contract.surface,
+            routes=route_map(contract.surface),
+            client=client,
+            downloads=downloads,
+            api_key=api_key,
+            pacer=pacer,
+            budget=budget,
+            timeout=timeout,
+        )
+        report.results = run_checks(contract, session, only=only)
+    report.spent_cents = budget.spent
+    report.spending = budget.items
+    return report
+
+
+__all__ = [
+    "KNOWN_SURFACES",
+    "Report",
+    "Result",
+    "UnknownSurface",
+    "run_against_mock",
+    "run_against_server",
+    "run_checks",
+    "select",
+]
