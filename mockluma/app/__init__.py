@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 
 from mockluma.app.admin import ADMIN_DIALECT, admin_routes
+from mockluma.app.headers import SurfaceHeadersMiddleware
 from mockluma.app.journaling import JournalMiddleware
 from mockluma.app.media import media_routes
 from mockluma.config import Config, build_config
@@ -20,11 +21,22 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
 from mockluma.surfaces import Context, Surface
+from mockluma.surfaces.agents import AGENTS
 from mockluma.surfaces.dream_machine import DREAM_MACHINE
 from mockluma.web import ApiError, Dialect
 
-SURFACES: tuple[Surface, ...] = (DREAM_MACHINE,)
+SURFACES: tuple[Surface, ...] = (DREAM_MACHINE, AGENTS)
 ADMIN_PREFIX = "/_mockluma"
+
+
+def surface_for(path: str) -> Surface | None:
+    """The surface that owns ``path``: the one with the longest matching prefix."""
+    owners = [
+        surface
+        for surface in SURFACES
+        if path == surface.prefix or path.startswith(surface.prefix + "/")
+    ]
+    return max(owners, key=lambda surface: len(surface.prefix), default=None)
 
 
 def make_clock(config: Config) -> Clock:
@@ -59,14 +71,22 @@ def build_context(config: Config) -> Context:
 def create_app(config: Config | None = None) -> Starlette:
     """Build the mock: every surface at its real path, plus ``/_mockluma/`` for control."""
     ctx = build_context(config or build_config())
-    routes = [Mount(surface.prefix, routes=list(surface.routes(ctx))) for surface in SURFACES]
-    routes.append(Mount(ADMIN_PREFIX, routes=[*admin_routes(ctx), *media_routes(ctx)]))
+    # Longest prefix first: the router takes the first mount that matches, so /v1/luma-ai must
+    # be tried before /v1.
+    by_length = sorted(SURFACES, key=lambda surface: len(surface.prefix), reverse=True)
+    routes = [Mount(surface.prefix, routes=list(surface.routes(ctx))) for surface in by_length]
+    side_routes = [
+        Mount(f"/{surface.name}", routes=list(surface.side_routes(ctx)))
+        for surface in SURFACES
+        if surface.side_routes is not None
+    ]
+    routes.append(
+        Mount(ADMIN_PREFIX, routes=[*admin_routes(ctx), *media_routes(ctx), *side_routes])
+    )
 
     def dialect_for(path: str) -> Dialect:
-        for surface in SURFACES:
-            if path == surface.prefix or path.startswith(surface.prefix + "/"):
-                return surface.dialect
-        return ADMIN_DIALECT
+        surface = surface_for(path)
+        return ADMIN_DIALECT if surface is None else surface.dialect
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
@@ -95,7 +115,13 @@ def create_app(config: Config | None = None) -> Starlette:
         message = (
             f"mockluma failed while handling this request ({exc!r}). This is a bug in mockluma."
         )
-        return dialect.error(500, message).response()
+        error = dialect.error(500, message)
+        # This answer is sent from outside every middleware, so the surface's headers are
+        # added here.
+        surface = surface_for(request.url.path)
+        if surface is not None and surface.response_headers is not None:
+            error.headers.update(surface.response_headers(request.headers))
+        return error.response()
 
     app = Starlette(
         routes=routes,
@@ -104,10 +130,13 @@ def create_app(config: Config | None = None) -> Starlette:
             HTTPException: http_error,
             Exception: server_error,
         },
-        middleware=[Middleware(JournalMiddleware, ctx=ctx)],
+        middleware=[
+            Middleware(JournalMiddleware, ctx=ctx),
+            Middleware(SurfaceHeadersMiddleware, surface_for=surface_for),
+        ],
     )
     app.state.mockluma = ctx
     return app
 
 
-__all__ = ["ADMIN_PREFIX", "SURFACES", "create_app"]
+__all__ = ["ADMIN_PREFIX", "SURFACES", "create_app", "surface_for"]

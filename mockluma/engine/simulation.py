@@ -35,6 +35,8 @@ class Account:
     balance: float
     jobs: dict[str, Job] = field(default_factory=dict)
     sequence: int = 0
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """A surface's own records that are not jobs (uploaded files, ...), by collection name."""
 
 
 class Simulation:
@@ -97,6 +99,23 @@ class Simulation:
         self.run_due()
         return self.account(surface, owner).balance
 
+    def records(self, surface: str, owner: str, collection: str) -> dict[str, Any]:
+        """``owner``'s records in ``collection`` (for example uploaded files), by id.
+
+        They belong to the account, so a reset forgets them with its jobs.
+        """
+        self.run_due()
+        return self.account(surface, owner).records.setdefault(collection, {})
+
+    def new_id(self, surface: str, owner: str) -> str:
+        """A fresh id in ``owner``'s namespace, derived from the seed like job ids."""
+        return _uuid(self._next_random(surface, owner))
+
+    def _next_random(self, surface: str, owner: str) -> random.Random:
+        account = self.account(surface, owner)
+        account.sequence += 1
+        return random.Random(f"{self.seed}/{surface}/{owner}/{account.sequence}")
+
     def reset(self, owner: str | None = None) -> None:
         """Forget every account (or only ``owner``'s); the clock keeps its time."""
         doomed = [key for key in self._accounts if owner is None or key[1] == owner]
@@ -149,9 +168,8 @@ class Simulation:
         account = self.account(surface, owner)
         if cost > account.balance:
             raise InsufficientCredits(account.balance, cost)
-        account.sequence += 1
-        rng = random.Random(f"{self.seed}/{surface}/{owner}/{account.sequence}")
-        job_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        rng = self._next_random(surface, owner)
+        job_id = _uuid(rng)
         instant = instant or self.progression.kind == "immediate"
         plan = make_plan(
             timing, self.timing_mode, rng, failure=failure, stuck=stuck, instant=instant
@@ -229,6 +247,10 @@ class Simulation:
         account = self._accounts.get((job.surface, job.owner))
         if account is not None and job.cost:
             account.balance += job.cost
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def _next_step(plan: Plan, phase: Phase) -> tuple[Phase, float, Failure | None] | None:
