@@ -57,8 +57,9 @@ def unsupported_type(kind: str, model: str) -> ApiError:
 
 
 def invalid_aspect_ratio(value: str, valid: frozenset[str]) -> ApiError:
-    # Luma lists the valid ratios sorted as text ("1:1, 1:2, 1:3, 16:9, ...").
-    return bad_request(f"Invalid aspect_ratio '{value}'. Valid: {', '.join(sorted(valid))}")
+    # Luma lists the valid ratios ordered by their parts as text: "1:1, 1:2, 1:3, 16:9, 2:1".
+    listed = ", ".join(sorted(valid, key=lambda ratio: ratio.split(":")))
+    return bad_request(f"Invalid aspect_ratio '{value}'. Valid: {listed}")
 
 
 def response_headers(request: Headers) -> Mapping[str, str]:
