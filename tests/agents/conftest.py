@@ -45,6 +45,8 @@ def contract(luma: MockLuma) -> Iterator[None]:
     crashes = luma.take_errors()
     assert not crashes, "\n".join(crashes)
     for exchange in luma.journal.find(path="/v1/*"):
+        if exchange.status == 0:
+            continue  # a crash, answered from outside the journal (and reported above)
         if exchange.method == "DELETE" and exchange.status == 204:
             assert exchange.response_body == b""
             continue
