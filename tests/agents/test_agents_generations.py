@@ -12,6 +12,7 @@ import httpx
 import pytest
 from luma_agents import AsyncLuma, Luma
 from luma_agents.types import Generation, ImageRefParam
+from PIL import Image
 
 from mockluma.engine.jobs import Failure
 from mockluma.handle import MockLuma
@@ -120,6 +121,24 @@ def test_the_image_has_the_requested_shape_and_format(
     picture = decode_image(download(web, done.output[0].url).content)
     assert picture.format == expected[0]
     assert picture.width / picture.height == pytest.approx(expected[1], rel=0.01)
+
+
+def test_every_image_aspect_ratio_is_served_in_its_shape(
+    agents: Luma, web: httpx.Client, luma: MockLuma
+) -> None:
+    ratios = sorted(catalog.IMAGE_ASPECT_RATIOS)
+    created = {
+        ratio: agents.generations.create(prompt="a field", aspect_ratio=ratio)  # type: ignore[arg-type]
+        for ratio in ratios
+    }
+    luma.advance(3600)
+    for ratio, generation in created.items():
+        done = agents.generations.get(generation.id)
+        assert done.output is not None
+        picture = Image.open(io.BytesIO(download(web, done.output[0].url).content))
+        across, down = (int(part) for part in ratio.split(":"))
+        assert picture.width / picture.height == pytest.approx(across / down, rel=0.01)
+        assert max(picture.size) >= 1536
 
 
 def test_manga_left_to_the_model_is_portrait(
