@@ -147,9 +147,13 @@ def presign_refusal(
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided.",
         )
-    # The signature covers both values, so they are the ones presign() wrote.
-    signed_at = datetime.strptime(date, _AMZ_DATE).replace(tzinfo=UTC).timestamp()
-    if now > signed_at + int(lifetime):
+    try:
+        signed_at = datetime.strptime(date, _AMZ_DATE).replace(tzinfo=UTC).timestamp()
+        expires_at = signed_at + int(lifetime)
+    except ValueError:
+        # Only someone who knows the key can sign values that presign() never writes.
+        return "AuthorizationQueryParametersError", "X-Amz-Date or X-Amz-Expires is malformed."
+    if now > expires_at:
         return "AccessDenied", "Request has expired"
     return None
 
