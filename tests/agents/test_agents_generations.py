@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import av
 import httpx
+import luma_agents
 import pytest
 from luma_agents import AsyncLuma, Luma
 from luma_agents.types import Generation, ImageRefParam
@@ -242,6 +243,13 @@ def test_video_options_image_to_video_extend_and_keyframes(
         },
     )
     luma.advance(3600)
+    with pytest.raises(luma_agents.UnprocessableEntityError, match="Interpolating between"):
+        agents.generations.create(
+            model="ray-3.2",
+            type="video",
+            prompt="from a clip to a picture",
+            video={"start_frame": {"generation_id": looped.id}, "end_frame": frame},
+        )
     extended = agents.generations.create(
         model="ray-3.2",
         type="video",

@@ -147,19 +147,15 @@ def _video(ctx: Context, plan: Plan, resolver: Resolver) -> Order:
             "Interpolating between a prior generation and another frame is not available yet; "
             "extend with one generation_id frame only"
         )
-    # An extension keeps the shape of the video it extends; otherwise the request's ratio,
-    # or the model's pick: the shape of the first image it starts from.
-    anchors = [frame for frame in (start, end, *keyframes) if frame is not None]
-    aspect = (
-        _aspect_of(extended[0], catalog.VIDEO_ASPECT_RATIOS, catalog.DEFAULT_VIDEO_ASPECT)
-        if extended
-        else plan.aspect_ratio
-        or _aspect_of(
-            anchors[0] if anchors else None,
-            catalog.VIDEO_ASPECT_RATIOS,
-            catalog.DEFAULT_VIDEO_ASPECT,
-        )
-    )
+    # An extension keeps the shape of the video it extends; otherwise the request's ratio
+    # applies, or the model's pick: the shape of the first image the video starts from.
+    if extended:
+        aspect = _aspect_of(extended[0], catalog.VIDEO_ASPECT_RATIOS, catalog.DEFAULT_VIDEO_ASPECT)
+    elif plan.aspect_ratio is not None:
+        aspect = plan.aspect_ratio
+    else:
+        first = next((frame for frame in (start, end, *keyframes) if frame is not None), None)
+        aspect = _aspect_of(first, catalog.VIDEO_ASPECT_RATIOS, catalog.DEFAULT_VIDEO_ASPECT)
     hdr, exr = bool(video.get("hdr")), bool(video.get("exr_export"))
     return Order(
         _video_details(ctx, aspect, plan.seconds),
