@@ -158,17 +158,21 @@ class MockLuma:
         """Base URL of the Captures API v2 (``lumaapi``'s ``API_BASE_URL`` is this plus ``/``)."""
         return f"{self.url}/api/v2"
 
+    @property
+    def agents_url(self) -> str:
+        """Base URL for the ``luma-agents`` SDK (keys must start with ``luma-api-``)."""
+        return f"{self.url}/v1"
+
     def env(self, api_key: str | None = None) -> dict[str, str]:
         """The variables the official SDKs read, pointing at this mock.
 
-        ``LUMAAI_*`` is read by ``lumaai``; ``LUMA_*`` by ``luma-agents``, whose API this
-        mock does not serve yet.
+        ``LUMAAI_*`` is read by ``lumaai``; ``LUMA_*`` by ``luma-agents``.
         """
         key = api_key or self.api_key
         return {
             "LUMAAI_BASE_URL": self.dream_machine_url,
             "LUMAAI_API_KEY": key,
-            "LUMA_BASE_URL": f"{self.url}/v1",
+            "LUMA_BASE_URL": self.agents_url,
             "LUMA_AGENTS_API_KEY": key,
         }
 

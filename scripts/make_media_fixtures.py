@@ -7,7 +7,8 @@ Writes into ``fixtures/media/`` at the repository root (or ``--out DIR``):
 * ``thumb/<aspect>.jpg``                   the first video frame as a JPEG
 * ``image/<aspect>.jpg`` and ``.png``      flat-colour stills at Luma's image canvas sizes
 
-where ``<aspect>`` is one of 1x1, 16x9, 9x16, 4x3, 3x4, 21x9, 9x21 and ``<seconds>`` is 5 or 9.
+where ``<aspect>`` is one of 1x1, 16x9, 9x16, 4x3, 3x4, 21x9, 9x21 and ``<seconds>`` is 5 or 9;
+images also come in 3x1, 2x1, 3x2, 2x3, 1x2 and 1x3 (the Agents API's other image ratios).
 
 This is a dev-only tool (it needs PyAV and Pillow, from the ``dev`` extra); the package never
 imports it, it only ships the files it wrote. Rerun it from the repository root with::
@@ -40,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "fixtures" / "media"
 
 ASPECT_SLUGS = ("1x1", "16x9", "9x16", "4x3", "3x4", "21x9", "9x21")
+IMAGE_ONLY_SLUGS = ("3x1", "2x1", "3x2", "2x3", "1x2", "1x3")
 DURATIONS = (5, 9)
 FPS = 24
 
@@ -62,6 +64,12 @@ IMAGE_SIZES: dict[str, tuple[int, int]] = {
     "9x16": (1152, 2048),
     "21x9": (2432, 1024),
     "9x21": (1024, 2432),
+    "3x1": (2688, 896),
+    "2x1": (2304, 1152),
+    "3x2": (1920, 1280),
+    "2x3": (1280, 1920),
+    "1x2": (1152, 2304),
+    "1x3": (896, 2688),
 }
 
 # A small fixed palette: flat areas of few colours keep every encoder's output tiny.
@@ -252,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         thumb = out / "thumb" / f"{slug}.jpg"
         write_thumbnail(thumb, slug)
         written.append(thumb)
+        written.extend(write_images(out / "image", slug))
+    for slug in IMAGE_ONLY_SLUGS:
         written.extend(write_images(out / "image", slug))
 
     total = 0

@@ -16,6 +16,7 @@ from mockluma.engine import media as media_module
 from mockluma.engine.media import (
     ASPECT_RATIOS,
     CAPTURE_ARTIFACTS,
+    IMAGE_ONLY_ASPECT_RATIOS,
     MediaCatalog,
     MediaFile,
     MediaKind,
@@ -42,6 +43,12 @@ IMAGE_SIZES = {
     "9:16": (1152, 2048),
     "21:9": (2432, 1024),
     "9:21": (1024, 2432),
+    "3:1": (2688, 896),
+    "2:1": (2304, 1152),
+    "3:2": (1920, 1280),
+    "2:3": (1280, 1920),
+    "1:2": (1152, 2304),
+    "1:3": (896, 2688),
 }
 
 # The generation media; the 3D capture artifacts (capture/) are checked in tests/captures/.
@@ -78,8 +85,9 @@ def _top_level_boxes(path: Path) -> list[str]:
 
 
 def test_every_expected_file_is_shipped() -> None:
-    # 7 aspect ratios x (2 durations x 2 video kinds + 1 thumbnail + 2 image formats).
-    assert len(ALL_NAMES) == 7 * (2 * 2 + 1 + 2)
+    # 7 aspect ratios x (2 durations x 2 video kinds + 1 thumbnail + 2 image formats), and
+    # 6 image-only ratios x 2 image formats.
+    assert len(ALL_NAMES) == 7 * (2 * 2 + 1 + 2) + 6 * 2
     assert len(CATALOG) == len(ALL_NAMES) + len(CAPTURE_ARTIFACTS)
     total = sum(media.size for media in CATALOG.files.values())
     assert total < 2_000_000
@@ -192,7 +200,18 @@ def test_video_duration_is_the_closest_shipped(requested: int, shipped: int) -> 
     assert named == f"video-audio/16x9-{shipped}s.mp4"
 
 
-@pytest.mark.parametrize("aspect", ["2:1", "", "16x9", " 16:9", "9:16:1"], ids=repr)
+@pytest.mark.parametrize("aspect", IMAGE_ONLY_ASPECT_RATIOS, ids=IMAGE_ONLY_ASPECT_RATIOS)
+def test_image_only_aspect_ratio_maps_to_its_images(aspect: str) -> None:
+    slug = aspect.replace(":", "x")
+    for image_format in ("jpg", "png"):
+        image = CATALOG.image(aspect, image_format)
+        assert CATALOG.name_of(image) == f"image/{slug}.{image_format}"
+        assert (image.width, image.height) == IMAGE_SIZES[aspect]
+    # Videos do not come in these shapes.
+    assert CATALOG.video(aspect, 5) == CATALOG.video("16:9", 5)
+
+
+@pytest.mark.parametrize("aspect", ["5:4", "", "16x9", " 16:9", "9:16:1"], ids=repr)
 def test_unknown_aspect_ratio_falls_back_to_16_9(aspect: str) -> None:
     assert CATALOG.video(aspect, 5) == CATALOG.video("16:9", 5)
     assert CATALOG.thumbnail(aspect) == CATALOG.thumbnail("16:9")

@@ -44,7 +44,8 @@ OUTER = Surface(
 def nested(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[httpx.Client]:
-    surfaces = mockluma.app.SURFACES
+    # The stand-in takes the place of the Agents API, the real surface at /v1.
+    surfaces = tuple(s for s in mockluma.app.SURFACES if s.prefix != OUTER.prefix)
     ordered = (OUTER, *surfaces) if request.param == "outer-first" else (*surfaces, OUTER)
     monkeypatch.setattr(mockluma.app, "SURFACES", ordered)
     luma = MockLuma(in_process=True).start()

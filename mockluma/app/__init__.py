@@ -26,6 +26,7 @@ from mockluma.app.admin import ADMIN_DIALECT, admin_routes
 from mockluma.app.admin_faults import check_failure_kinds, fault_routes
 from mockluma.app.callbacks import HttpSender, callback_routes
 from mockluma.app.faults import TRANSPORT_KEY, FaultLayer, find_transport
+from mockluma.app.headers import SurfaceHeadersMiddleware
 from mockluma.app.journaling import JournalMiddleware
 from mockluma.app.media import media_routes
 from mockluma.app.strict import strict_middleware
@@ -40,13 +41,14 @@ from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
 from mockluma.scenario import ScenarioError
 from mockluma.surfaces import Context, Surface
+from mockluma.surfaces.agents import AGENTS
 from mockluma.surfaces.appypie import APPYPIE
 from mockluma.surfaces.captures import CAPTURES
 from mockluma.surfaces.dream_machine import DREAM_MACHINE
 from mockluma.surfaces.umami import UMAMI
 from mockluma.web import ApiError, Dialect
 
-SURFACES: tuple[Surface, ...] = (DREAM_MACHINE, CAPTURES, APPYPIE, UMAMI)
+SURFACES: tuple[Surface, ...] = (DREAM_MACHINE, AGENTS, CAPTURES, APPYPIE, UMAMI)
 ADMIN_PREFIX = "/_mockluma"
 
 
@@ -129,7 +131,8 @@ class MockApp(Starlette):
         self.state.mockluma = ctx
         surfaces = [(prefix, s.name, s.dialect) for s in SURFACES for prefix in s.prefixes]
         inner = FaultLayer(super().__call__, ctx, surfaces, ADMIN_DIALECT)
-        self._outer = JournalMiddleware(inner, ctx)
+        # Surface headers (X-Request-Id...) go on every answer, injected faults and 500s too.
+        self._outer = JournalMiddleware(SurfaceHeadersMiddleware(inner, surface_for), ctx)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -153,6 +156,11 @@ def create_app(config: Config | None = None) -> Starlette:
         *callback_routes(ctx, ADMIN_DIALECT),
         *media_routes(ctx),
     ]
+    control.extend(
+        Mount(f"/{surface.name}", routes=list(surface.side_routes(ctx)))
+        for surface in SURFACES
+        if surface.side_routes is not None
+    )
     routes.append(Mount(ADMIN_PREFIX, routes=control))
 
     def dialect_for(path: str) -> Dialect:
@@ -193,7 +201,13 @@ def create_app(config: Config | None = None) -> Starlette:
         message = (
             f"mockluma failed while handling this request ({exc!r}). This is a bug in mockluma."
         )
-        return dialect.error(500, message).response()
+        error = dialect.error(500, message)
+        # This answer is sent from outside every middleware, so the surface's headers are
+        # added here.
+        surface = surface_for(request.url.path)
+        if surface is not None and surface.response_headers is not None:
+            error.headers.update(surface.response_headers(request.headers))
+        return error.response()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -21,6 +21,9 @@ from types import MappingProxyType
 from mockluma import resources
 
 ASPECT_RATIOS: tuple[str, ...] = ("1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21")
+"""The shapes of every kind of file: videos, thumbnails and images."""
+IMAGE_ONLY_ASPECT_RATIOS: tuple[str, ...] = ("3:1", "2:1", "3:2", "2:3", "1:2", "1:3")
+"""Shapes shipped as still images only (the Agents API's image ratios; no video has them)."""
 DEFAULT_ASPECT_RATIO = "16:9"
 
 VIDEO_SECONDS: tuple[int, ...] = (5, 9)
@@ -51,6 +54,13 @@ IMAGE_SIZES: Mapping[str, tuple[int, int]] = MappingProxyType(
         "9:16": (1152, 2048),
         "21:9": (2432, 1024),
         "9:21": (1024, 2432),
+        # The Agents API's other ratios, at about the same 2.4 megapixels.
+        "3:1": (2688, 896),
+        "2:1": (2304, 1152),
+        "3:2": (1920, 1280),
+        "2:3": (1280, 1920),
+        "1:2": (1152, 2304),
+        "1:3": (896, 2688),
     }
 )
 """Width and height of the still images (Luma's image canvases)."""
@@ -126,6 +136,7 @@ def _expected_files() -> Iterator[tuple[str, int, int]]:
             yield _video_name(MediaKind.VIDEO, aspect, seconds), width, height
             yield _video_name(MediaKind.VIDEO_WITH_AUDIO, aspect, seconds), width, height
         yield _still_name(MediaKind.THUMBNAIL, aspect, "jpg"), width, height
+    for aspect in ASPECT_RATIOS + IMAGE_ONLY_ASPECT_RATIOS:
         image_width, image_height = IMAGE_SIZES[aspect]
         for extension in IMAGE_FORMATS:
             yield _still_name(MediaKind.IMAGE, aspect, extension), image_width, image_height
@@ -196,7 +207,8 @@ class MediaCatalog:
         unknown aspect ratio the 16:9 canvas, like the other look-ups.
         """
         extension = _FORMAT_ALIASES.get(image_format.lower(), DEFAULT_IMAGE_FORMAT)
-        return self._by_name[_still_name(MediaKind.IMAGE, _aspect(aspect_ratio), extension)]
+        aspect = aspect_ratio if aspect_ratio in IMAGE_SIZES else DEFAULT_ASPECT_RATIO
+        return self._by_name[_still_name(MediaKind.IMAGE, aspect, extension)]
 
     def capture_artifact(self, file_name: str) -> MediaFile:
         """One of the :data:`CAPTURE_ARTIFACTS`, e.g. ``"textured-mesh.glb"``."""

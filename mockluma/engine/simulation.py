@@ -41,8 +41,8 @@ class Account:
     balance: float
     jobs: dict[str, Job] = field(default_factory=dict)
     sequence: int = 0
-    records: dict[str, Any] = field(default_factory=dict)
-    """What a surface keeps for this key that is not a job (a capture awaiting its upload)."""
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """A surface's own records that are not jobs (uploaded files, ...), by collection name."""
 
 
 class Simulation:
@@ -111,10 +111,22 @@ class Simulation:
         self.run_due()
         return self.account(surface, owner).balance
 
-    def records(self, surface: str, owner: str) -> dict[str, Any]:
-        """The surface's own records for ``owner``, forgotten with the account on a reset."""
+    def records(self, surface: str, owner: str, collection: str) -> dict[str, Any]:
+        """``owner``'s records in ``collection`` (for example uploaded files), by id.
+
+        They belong to the account, so a reset forgets them with its jobs.
+        """
         self.run_due()
-        return self.account(surface, owner).records
+        return self.account(surface, owner).records.setdefault(collection, {})
+
+    def new_id(self, surface: str, owner: str) -> str:
+        """A fresh id in ``owner``'s namespace, derived from the seed like job ids."""
+        return _uuid(self._next_random(surface, owner))
+
+    def _next_random(self, surface: str, owner: str) -> random.Random:
+        account = self.account(surface, owner)
+        account.sequence += 1
+        return random.Random(f"{self.seed}/{surface}/{owner}/{account.sequence}")
 
     def index(self, surface: str) -> dict[str, Any]:
         """A surface-wide lookup table that no key owns (upload tokens, say); a full reset
@@ -187,12 +199,10 @@ class Simulation:
         group = group or kind
         now = self.clock.now()
         allowance = self.limiter.admit(surface, owner, group, now)
-        account.sequence += 1
-        sequence = account.sequence
-        rng = random.Random(f"{self.seed}/{surface}/{owner}/{sequence}")
-        job_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        rng = self._next_random(surface, owner)
+        job_id = _uuid(rng)
         if failure is None and not stuck:
-            failure, stuck = self._injected_fault(surface, owner, sequence)
+            failure, stuck = self._injected_fault(surface, owner, account.sequence)
         instant = instant or self.progression.kind == "immediate"
         plan = make_plan(
             timing, self.timing_mode, rng, failure=failure, stuck=stuck, instant=instant
@@ -292,6 +302,10 @@ class Simulation:
         account = self._accounts.get((job.surface, job.owner))
         if account is not None and job.cost:
             account.balance += job.cost
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def _next_step(plan: Plan, phase: Phase) -> tuple[Phase, float, Failure | None] | None:

@@ -7,13 +7,17 @@ Adding an API means adding a package and one entry in :data:`mockluma.app.SURFAC
 Most APIs live under one path prefix. A few hosts serve one API under several roots (AppyPie
 creates under ``/lumalabs-ai/v1`` and polls under ``/lumalabs-ai-polling/v1``); such a surface
 lists its further roots in :attr:`Surface.more_mounts`.
+
+Prefixes may nest (``/v1`` and ``/v1/luma-ai``): the longest prefix that matches a path owns it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.routing import BaseRoute, Mount
 
 from mockluma.config import Config
@@ -39,6 +43,14 @@ class Context:
     journal: Journal = field(default_factory=Journal)
     errors: list[BaseException] = field(default_factory=list)
     """Unexpected exceptions raised while handling requests (bugs, surfaced to tests)."""
+    shared: dict[str, Any] = field(default_factory=dict)
+    """Objects a surface shares between its API routes and its side routes, by surface name."""
+
+    @property
+    def signing_key(self) -> bytes:
+        """The key of the mock's presigned URLs. It follows the seed, so URLs repeat with it."""
+        return f"mockluma/{self.simulation.seed}".encode()
+
     inboxes: dict[str, Inbox] = field(default_factory=dict)
     """Callback receivers hosted by the mock, by name."""
 
@@ -70,6 +82,11 @@ class Surface:
     routes: Callable[[Context], Sequence[BaseRoute]]
     """The endpoints under :attr:`prefix`, with paths relative to it."""
     starting_balance: Callable[[Config], float]
+    response_headers: Callable[[Headers], Mapping[str, str]] | None = None
+    """Headers added to every response under ``prefix``, errors included, given the request's."""
+    side_routes: Callable[[Context], Sequence[BaseRoute]] | None = None
+    """Routes the API's clients reach on other hosts (a storage bucket's presigned uploads),
+    mounted at ``/_mockluma/<name>/`` so they never collide with a real path."""
     failures: Mapping[str, Failure] = field(default_factory=dict)
     """The failures fault rules and triggers can name (``moderation``, ``job``...), in this
     API's words. Every surface should offer at least moderation, prompt, dispatch and job."""

@@ -64,8 +64,7 @@ def timestamp(seconds: float) -> str:
 
 
 def _captures(simulation: Simulation, owner: str) -> dict[str, Capture]:
-    records = simulation.records(catalog.SURFACE, owner)
-    captures: dict[str, Capture] = records.setdefault("captures", {})
+    captures: dict[str, Capture] = simulation.records(catalog.SURFACE, owner, "captures")
     return captures
 
 

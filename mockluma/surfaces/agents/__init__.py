@@ -1,0 +1,21 @@
+"""The Luma Agents API (``agents.lumalabs.ai/v1``), as the ``luma-agents`` SDK sees it."""
+
+from __future__ import annotations
+
+from mockluma.surfaces import Surface
+from mockluma.surfaces.agents.catalog import SURFACE as NAME
+from mockluma.surfaces.agents.errors import DIALECT, response_headers
+from mockluma.surfaces.agents.routes import AgentsRoutes
+
+AGENTS = Surface(
+    name=NAME,
+    prefix="/v1",
+    dialect=DIALECT,
+    routes=lambda ctx: AgentsRoutes(ctx).routes(),
+    # Balances are in US cents, as on Dream Machine.
+    starting_balance=lambda config: config.credits_cents,
+    response_headers=response_headers,
+    side_routes=lambda ctx: AgentsRoutes(ctx).storage_routes(),
+)
+
+__all__ = ["AGENTS"]
