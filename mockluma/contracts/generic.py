@@ -1,9 +1,10 @@
 """Checks every surface gets from its route map alone, with no code of its own.
 
-:func:`add_request_refusals` registers, for each route that takes a JSON body, a check that a body
-which is not JSON is refused, and (when its schema requires fields) a check that an empty object
-is refused; both with a 4xx in the surface's error dialect. Such requests are refused before any
-work starts, so they are safe on a live API without a budget.
+:func:`add_request_refusals` registers, for each route whose body is a JSON object (by its
+schema), a check that a body which is not JSON is refused, and (when its schema requires
+fields) a check that an empty object is refused; both with a 4xx in the surface's error
+dialect. Such requests are refused before any work starts, so they are safe on a live API
+without a budget.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ def add_request_refusals(contract: SurfaceContract, *, path_values: Mapping[str,
     ``path_values`` fills path parameters (``{"id": <an id that does not exist>}``).
     """
     for route in route_map(contract.surface).routes:
-        if route.request is None:
+        # Only JSON objects can be refused for not being one. Routes under another mount (a
+        # storage host) are not reached through the surface's base URL.
+        if route.request is None or route.mount is not None:
+            continue
+        if schema_store.schema(route.request).get("type") != "object":
             continue
         path = _concrete(route.path, path_values)
 

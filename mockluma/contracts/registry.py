@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mockluma.conformance import Finding
+from mockluma.conformance import Finding, ResponseCheck
 
 if TYPE_CHECKING:
     from mockluma.contracts.session import Session
@@ -92,6 +92,11 @@ class SurfaceContract:
     sdk_types: tuple[SdkBinding, ...] = ()
     """The official SDK's types for this surface's bodies, compared with the schemas by the
     drift tests (:mod:`mockluma.contracts.drift`)."""
+    auth_header: tuple[str, str] = ("Authorization", "Bearer {key}")
+    """The header that carries the key, and its value with ``{key}`` where the key goes."""
+    response_checks: tuple[ResponseCheck, ...] = ()
+    """What every response of this surface must also keep, beyond the route map (for example
+    headers the surface sends on every answer); each finding fails the check that got it."""
     checks: dict[str, Check] = field(default_factory=dict)
 
     def check(

@@ -27,7 +27,9 @@ from mockluma.route_map import route_map
 
 KNOWN_SURFACES = ("dream-machine", "agents", "captures", "appypie", "umami")
 """Every surface the runner will know; ``all`` runs those that have a contract module."""
-MOCK_API_KEY = "luma-contract-runner"
+MOCK_API_KEY = "luma-api-contract-runner"
+"""The one key the in-process mock accepts; shaped as every surface wants it (the Agents API
+refuses keys that do not start with ``luma-api-``)."""
 MOCK_TIMEOUT = 3600.0
 """Simulated seconds a generation may take on the mock before a check gives up."""
 
@@ -165,6 +167,8 @@ def run_against_mock(surface: str, *, only: Collection[str] | None = None) -> Re
                         pacer=SimulatedPacer(luma.advance),
                         budget=budget,
                         timeout=MOCK_TIMEOUT,
+                        auth_header=contract.auth_header,
+                        response_checks=contract.response_checks,
                     )
                     report.results += run_checks(contract, session, only=only)
                 report.spent_cents += budget.spent
@@ -229,6 +233,8 @@ def run_against_server(
             pacer=pacer,
             budget=budget,
             timeout=timeout,
+            auth_header=contract.auth_header,
+            response_checks=contract.response_checks,
         )
         report.results = run_checks(contract, session, only=only)
     report.spent_cents = budget.spent

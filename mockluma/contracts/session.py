@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from mockluma.conformance import Answer, Finding, check_answer
+from mockluma.conformance import Answer, Finding, ResponseCheck, check_answer
 from mockluma.contracts.registry import CheckFailed, CheckSkipped
 from mockluma.route_map import RouteMap
 
@@ -113,6 +113,8 @@ class Session:
         pacer: Pacer,
         budget: Budget,
         timeout: float,
+        auth_header: tuple[str, str] = ("Authorization", "Bearer {key}"),
+        response_checks: Sequence[ResponseCheck] = (),
     ) -> None:
         self.surface = surface
         self.routes = routes
@@ -122,6 +124,10 @@ class Session:
         self.pacer = pacer
         self.budget = budget
         self.timeout = timeout
+        self.auth_header = auth_header
+        """The header that carries the key, and its value with ``{key}`` for the key."""
+        self.response_checks = tuple(response_checks)
+        """Checks every response of the surface gets besides the route map's."""
         self.current = ""
         """The name of the check being run (it names the findings of ``expect``)."""
         self._shared: dict[str, tuple[bool, Any]] = {}
@@ -151,8 +157,9 @@ class Session:
         check, as does any finding of the route map's response checks.
         """
         sent_headers = dict(headers or {})
-        if authenticate and "authorization" not in {name.lower() for name in sent_headers}:
-            sent_headers["Authorization"] = f"Bearer {self.api_key}"
+        key_header, template = self.auth_header
+        if authenticate and key_header.lower() not in {name.lower() for name in sent_headers}:
+            sent_headers[key_header] = template.format(key=self.api_key)
         if json_body is not None:
             content = json.dumps(json_body).encode()
             sent_headers.setdefault("Content-Type", "application/json")
@@ -170,6 +177,7 @@ class Session:
             error_schema=self.routes.error,
         )
         findings = check_answer(answer)
+        findings += [found for check in self.response_checks if (found := check(answer))]
         allowed = (expect,) if isinstance(expect, int) else expect
         if allowed is not None and reply.status not in allowed:
             wanted = " or ".join(str(code) for code in allowed)
@@ -188,6 +196,44 @@ class Session:
     def download(self, url: str) -> httpx.Response:
         """GET an asset URL without the API key (assets live on a CDN that needs none)."""
         return self.downloads.get(url)
+
+    def upload(
+        self,
+        url: str,
+        content: bytes,
+        *,
+        headers: Mapping[str, str] | None = None,
+        method: str = "PUT",
+        expect: tuple[int, ...] = tuple(range(200, 300)),
+    ) -> httpx.Response:
+        """Send ``content`` to a signed upload URL, without the API key (the signature is the
+        permission). On the mock the URL is one of the surface's other mounts, so its answer is
+        checked against the route map too; a storage host elsewhere is held to ``expect`` only.
+        """
+        response = self.downloads.request(method, url, content=content, headers=headers)
+        findings = []
+        where = httpx.URL(url).path
+        for mount in sorted(filter(None, self.routes.mounts), key=len, reverse=True):
+            if where.startswith(mount + "/"):
+                path = where.removeprefix(mount)
+                answer = Answer(
+                    method=method,
+                    path=path,
+                    status=response.status_code,
+                    headers={name.lower(): value for name, value in response.headers.items()},
+                    body=response.content,
+                    route=self.routes.find(method, path, mount),
+                    error_schema=self.routes.error,
+                )
+                findings = check_answer(answer)
+                break
+        if response.status_code not in expect:
+            excerpt = response.content[:300].decode("utf-8", "replace")
+            title = f"{method} of the file to its upload URL answered {response.status_code}"
+            findings.insert(0, Finding(self.current, title, detail=excerpt))
+        if findings:
+            raise CheckFailed(findings)
+        return response
 
     # -- verdicts ---------------------------------------------------------------------------
 
