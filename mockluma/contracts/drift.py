@@ -114,7 +114,7 @@ def _schema(schema: Any, resolver: Any) -> Shape:
     for keyword in ("anyOf", "oneOf"):
         if keyword in schema:
             return merge([_schema(branch, resolver) for branch in schema[keyword]])
-    kinds = schema.get("type", "object" if "properties" in schema else [])
+    kinds = schema.get("type", "object" if {"properties", "allOf"} & set(schema) else [])
     shape = Shape(types=set(kinds if isinstance(kinds, list) else [kinds]))
     if "items" in schema:
         shape.items = _schema(schema["items"], resolver)
@@ -122,6 +122,16 @@ def _schema(schema: Any, resolver: Any) -> Shape:
         shape.required = set(schema.get("required", ()))
         for key, sub in schema.get("properties", {}).items():
             shape.fields[key] = _schema(sub, resolver)
+        # allOf parts other than if/then add to the object: a shared definition by $ref, and
+        # the fields this use of it requires ({"required": ["slug"]}).
+        for part in schema.get("allOf", ()):
+            if "if" in part:
+                continue
+            shape.required |= set(part.get("required", ()))
+            if "$ref" in part or "properties" in part:
+                added = _schema(part, resolver)
+                shape.fields.update(added.fields)
+                shape.required |= added.required
         branches = [
             _schema(part["then"], resolver) for part in schema.get("allOf", ()) if "then" in part
         ]

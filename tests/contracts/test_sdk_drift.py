@@ -125,3 +125,30 @@ def test_a_drifted_request_type_is_reported_with_both_sides() -> None:
     )
     assert "$: required fields differ — schema: ['model']; SDK: ['model', 'prompt']" in shown
     assert "$.sync_timeout: types differ — schema: ['number']; SDK: ['integer']" in shown
+
+
+class DriftedFileCreateParams(TypedDict, total=False):
+    """luma-agents' FileCreateParams as a future release might have it: size_bytes sent as text,
+    a new required checksum, and user_id gone."""
+
+    mime_type: Required[str]
+    size_bytes: Required[str]
+    checksum: Required[str]
+    expires_at: str | None
+    filename: str | None
+    purpose: Literal["input", "reference"]
+
+
+def test_a_drifted_agents_type_is_reported_with_both_sides() -> None:
+    mismatches = compare_shapes(
+        schema_shape("agents/file-create.request.json"),
+        sdk_shape(DriftedFileCreateParams),
+        Direction.REQUEST,
+    )
+    assert {str(mismatch) for mismatch in mismatches} == {
+        "$.size_bytes: types differ — schema: ['integer']; SDK: ['string']",
+        "$.checksum: a field only the SDK has — schema: absent; SDK: described",
+        "$.user_id: a field only the schema has — schema: described; SDK: absent",
+        "$: required fields differ — schema: ['mime_type', 'size_bytes']; "
+        "SDK: ['checksum', 'mime_type', 'size_bytes']",
+    }
