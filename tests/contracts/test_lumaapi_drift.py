@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import textwrap
 import warnings
 from collections.abc import Callable
@@ -33,20 +34,21 @@ from hypothesis import given
 
 from mockluma.contracts.drift import Shape, schema_shape
 from mockluma.contracts.strategies import from_schema
+from mockluma.resources import data_dir
 
 with warnings.catch_warnings():  # importing lumaapi warns that the API is deprecated
     warnings.filterwarnings("ignore", "DEPRECATED: lumaapi", UserWarning)
     import lumaapi
 
-Path = tuple[str, ...]
+Keys = tuple[str, ...]
 
 
-def client_reads(function: Callable[..., Any], variable: str) -> tuple[set[Path], set[Path]]:
+def client_reads(function: Callable[..., Any], variable: str) -> tuple[set[Keys], set[Keys]]:
     """The keys ``function`` reads from the JSON held in ``variable``: by subscript (required:
     a ``KeyError`` if absent) and by ``.get`` (optional), each as a path of keys."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
 
-    def path_of(node: ast.expr) -> Path | None:
+    def path_of(node: ast.expr) -> Keys | None:
         keys: list[str] = []
         while isinstance(node, ast.Subscript):
             if not (isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
@@ -78,7 +80,7 @@ def _step(shape: Shape, key: str) -> Shape | None:
     return shape.fields.get(key)
 
 
-def key_mismatches(schema: str, required: set[Path], optional: set[Path]) -> list[str]:
+def key_mismatches(schema: str, required: set[Keys], optional: set[Keys]) -> list[str]:
     """How ``schema`` falls short of what a client reads: keys it does not describe, and keys
     read by subscript that it does not require."""
     found = []
@@ -135,7 +137,7 @@ def test_the_schema_enums_are_the_clients(
 
 # -- keys -------------------------------------------------------------------------------------
 
-PARSERS: list[tuple[str, Callable[..., Any], str, Path]] = [
+PARSERS: list[tuple[str, Callable[..., Any], str, Keys]] = [
     # (schema, client function, the variable holding the parsed JSON, where in the schema it is)
     (CAPTURE, lumaapi.LumaCaptureInfo.from_dict, "data", ()),
     (CAPTURE, lumaapi.LumaCaptureInfo.from_dict, "lrun", ("latestRun",)),
@@ -150,7 +152,7 @@ PARSERS: list[tuple[str, Callable[..., Any], str, Path]] = [
     ids=[f"{p[1].__qualname__}:{p[2]}" for p in PARSERS],
 )
 def test_the_schema_requires_every_key_the_client_subscripts(
-    schema: str, function: Callable[..., Any], variable: str, at: Path
+    schema: str, function: Callable[..., Any], variable: str, at: Keys
 ) -> None:
     required, optional = client_reads(function, variable)
     assert required | optional, f"found no reads of {variable} in {function.__qualname__}"
@@ -238,3 +240,21 @@ def test_the_client_parses_whatever_the_schema_lets_the_mock_send(
         parse(body)
 
     check()
+
+
+def _recordings() -> list[tuple[str, dict[str, Any]]]:
+    folder = data_dir("fixtures") / "recorded" / "captures"
+    found = [
+        (p.stem, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(folder.glob("*.json"))
+    ]
+    # Those the schema rightly refuses (cut-off examples) are not for the client either.
+    return [(name, recording) for name, recording in found if recording["expect"] == "valid"]
+
+
+RECORDED = _recordings()
+PARSE_BY_SCHEMA = {schema.removeprefix("captures/"): parse for schema, parse in RESPONSES}
+
+
+@pytest.mark.parametrize("recording", [r for _, r in RECORDED], ids=[n for n, _ in RECORDED])
+def test_the_client_parses_every_recorded_response(recording: dict[str, Any]) -> None:
+    PARSE_BY_SCHEMA[recording["schema"]](recording["body"])
