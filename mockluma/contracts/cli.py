@@ -43,7 +43,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     contract.add_argument(
         "--api-key",
         metavar="KEY",
-        help="key for --base-url (default: the SDK's variable, LUMAAI_API_KEY for dream-machine)",
+        help=(
+            "key for --base-url (default: the surface's variable: LUMAAI_API_KEY, "
+            "LUMA_AGENTS_API_KEY, LUMA_CAPTURES_API_KEY)"
+        ),
     )
     contract.add_argument(
         "--budget-cents",
