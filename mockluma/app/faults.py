@@ -26,17 +26,19 @@ import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockluma.engine.faults import (
-    TRIGGER_MARK,
     Decision,
     Dribble,
     ExchangeFacts,
     HttpError,
     NetworkFault,
     RuleError,
+    pending_generation_faults,
+)
+from mockluma.engine.triggers import (
+    TRIGGER_MARK,
     Triggers,
     find_markers,
     parse_triggers,
-    pending_generation_faults,
 )
 from mockluma.surfaces import Context
 from mockluma.web import Dialect, current_scope

@@ -17,12 +17,14 @@ from typing import Any
 
 from mockluma.engine.faults import (
     RuleError,
-    find_markers,
-    parse_triggers,
     pending_generation_faults,
 )
 from mockluma.engine.jobs import Failure, Job
 from mockluma.engine.simulation import Simulation
+from mockluma.engine.triggers import (
+    find_markers,
+    parse_triggers,
+)
 from mockluma.surfaces.captures import catalog
 from mockluma.surfaces.captures.errors import DIALECT, bad_request
 
