@@ -20,7 +20,7 @@ CLIENT_ERRORS = tuple(range(400, 500))
 
 
 def _slug(route: RouteSchemas) -> str:
-    words = re.sub(r"\{[^}]*\}", "id", route.path).strip("/")
+    words = re.sub(r"\{[^}]*\}", "id", route.endpoint.split(" ", 1)[1]).strip("/")
     return re.sub(r"[^a-z0-9]+", "_", f"{route.method} {words}".lower()).strip("_")
 
 
@@ -38,13 +38,19 @@ def add_request_refusals(contract: SurfaceContract, *, path_values: Mapping[str,
             continue
         path = _concrete(route.path, path_values)
 
-        def not_json(session: Session, method: str = route.method, path: str = path) -> None:
+        def not_json(
+            session: Session,
+            method: str = route.method,
+            path: str = path,
+            mount: str | None = route.mount,
+        ) -> None:
             session.request(
                 method,
                 path,
                 content=b'{"this is": not json',
                 headers={"Content-Type": "application/json"},
                 expect=CLIENT_ERRORS,
+                mount=mount,
             )
 
         contract.add(
@@ -57,8 +63,13 @@ def add_request_refusals(contract: SurfaceContract, *, path_values: Mapping[str,
         if not required:
             continue
 
-        def empty(session: Session, method: str = route.method, path: str = path) -> None:
-            session.request(method, path, json_body={}, expect=CLIENT_ERRORS)
+        def empty(
+            session: Session,
+            method: str = route.method,
+            path: str = path,
+            mount: str | None = route.mount,
+        ) -> None:
+            session.request(method, path, json_body={}, expect=CLIENT_ERRORS, mount=mount)
 
         contract.add(
             route.endpoint,
