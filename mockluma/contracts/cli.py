@@ -70,7 +70,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "--poll-interval",
         type=float,
         metavar="SECONDS",
-        help="wall-clock pause between polls of --base-url (default: 3, as Luma's docs poll)",
+        help="wall-clock pause between polls of --base-url (default: the surface's own pace)",
     )
     contract.add_argument(
         "--timeout",
