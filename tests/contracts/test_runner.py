@@ -20,6 +20,7 @@ from mockluma import MockLuma
 from mockluma.cli import main
 from mockluma.contracts.runner import run_against_mock
 from mockluma.contracts.surfaces import appypie, contracts, dream_machine, umami
+from mockluma.route_map import route_map
 from mockluma.server import ThreadedServer
 
 KEY = "luma-contract-test"
@@ -90,6 +91,14 @@ def test_all_runs_every_surface_that_has_checks() -> None:
     )
     assert report.ok
     assert {result.surface for result in report.results} >= {"dream-machine", "appypie", "umami"}
+
+
+@pytest.mark.parametrize("surface", sorted(contracts()))
+def test_every_check_is_about_a_route_of_its_surface(surface: str) -> None:
+    # A route under another mount is named with it: "POST /lumalabs-ai-polling/v1/getStatus".
+    routes = route_map(surface)
+    for check in contracts()[surface].checks.values():
+        assert routes.route(check.endpoint), check.name
 
 
 def test_a_surface_under_several_prefixes_needs_the_base_url_of_its_main_one(
