@@ -34,7 +34,8 @@ def add_request_refusals(contract: SurfaceContract, *, path_values: Mapping[str,
     ``path_values`` fills path parameters (``{"id": <an id that does not exist>}``).
     """
     for route in route_map(contract.surface).routes:
-        if route.request is None:
+        # A storage host takes bytes, not JSON, and is reached by signed URL only.
+        if route.request is None or route.on_storage_host:
             continue
         path = _concrete(route.path, path_values)
 

@@ -92,15 +92,10 @@ class SurfaceContract:
     sdk_types: tuple[SdkBinding, ...] = ()
     """The official SDK's types for this surface's bodies, compared with the schemas by the
     drift tests (:mod:`mockluma.contracts.drift`)."""
-    key_header: str = "Authorization"
-    """The header every request carries the key in."""
-    key_format: str = "Bearer {key}"
-    """The header's value, with ``{key}`` for the key (``"{key}"`` for a bare key)."""
+    auth_header: tuple[str, str] = ("Authorization", "Bearer {key}")
+    """The header that carries the key, and its value with ``{key}`` where the key goes
+    (AppyPie: ``("Ocp-Apim-Subscription-Key", "{key}")``)."""
     checks: dict[str, Check] = field(default_factory=dict)
-
-    def credentials(self, api_key: str) -> dict[str, str]:
-        """The header that authenticates a request with ``api_key`` on this surface."""
-        return {self.key_header: self.key_format.format(key=api_key)}
 
     def check(
         self, endpoint: str, *, creates: bool = False, name: str | None = None

@@ -171,7 +171,7 @@ def run_against_mock(surface: str, *, only: Collection[str] | None = None) -> Re
                         pacer=SimulatedPacer(luma.advance),
                         budget=budget,
                         timeout=MOCK_TIMEOUT,
-                        credentials=contract.credentials(MOCK_API_KEY),
+                        auth_header=contract.auth_header,
                         mounts=mount_urls(contract.surface, base_url, prefix),
                     )
                     report.results += run_checks(contract, session, only=only)
@@ -241,7 +241,7 @@ def run_against_server(
             pacer=pacer,
             budget=budget,
             timeout=timeout,
-            credentials=contract.credentials(api_key),
+            auth_header=contract.auth_header,
             mounts=mounts,
         )
         report.results = run_checks(contract, session, only=only)
@@ -255,9 +255,11 @@ def mount_urls(surface: str, base_url: str, prefix: str) -> dict[str, str]:
 
     A mount sits beside the main one on the same host: with AppyPie's
     ``https://gateway.appypie.com/lumalabs-ai/v1``, ``/lumalabs-ai-polling/v1`` is at
-    ``https://gateway.appypie.com/lumalabs-ai-polling/v1``.
+    ``https://gateway.appypie.com/lumalabs-ai-polling/v1``. A storage host is not: its signed
+    URLs say where it is.
     """
-    others = sorted(mount for mount in route_map(surface).mounts if mount is not None)
+    routes = route_map(surface).routes
+    others = sorted({r.mount for r in routes if r.mount is not None and not r.on_storage_host})
     if not others:
         return {}
     base = base_url.rstrip("/")

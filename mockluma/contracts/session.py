@@ -113,7 +113,7 @@ class Session:
         pacer: Pacer,
         budget: Budget,
         timeout: float,
-        credentials: Mapping[str, str] | None = None,
+        auth_header: tuple[str, str] = ("Authorization", "Bearer {key}"),
         mounts: Mapping[str, str] | None = None,
     ) -> None:
         self.surface = surface
@@ -124,8 +124,8 @@ class Session:
         self.pacer = pacer
         self.budget = budget
         self.timeout = timeout
-        self.credentials = dict(credentials or {"Authorization": f"Bearer {api_key}"})
-        """The header(s) that carry the key, in the surface's own scheme."""
+        self.auth_header = auth_header
+        """The header that carries the key, and its value with ``{key}`` for the key."""
         self.mounts = dict(mounts or {})
         """The absolute base URL of each of the surface's other mounts (AppyPie polls under
         ``/lumalabs-ai-polling/v1``), by mount prefix as in the route map."""
@@ -161,11 +161,9 @@ class Session:
         check, as does any finding of the route map's response checks.
         """
         sent_headers = dict(headers or {})
-        sent = {name.lower() for name in sent_headers}
-        if authenticate:
-            for name, value in self.credentials.items():
-                if name.lower() not in sent:
-                    sent_headers[name] = value
+        key_header, template = self.auth_header
+        if authenticate and key_header.lower() not in {name.lower() for name in sent_headers}:
+            sent_headers[key_header] = template.format(key=self.api_key)
         if json_body is not None:
             content = json.dumps(json_body).encode()
             sent_headers.setdefault("Content-Type", "application/json")

@@ -35,8 +35,7 @@ from mockluma.surfaces.appypie import catalog, errors
 CONTRACT = SurfaceContract(
     "appypie",
     api_key_env="APPYPIE_SUBSCRIPTION_KEY",
-    key_header="Ocp-Apim-Subscription-Key",
-    key_format="{key}",
+    auth_header=("Ocp-Apim-Subscription-Key", "{key}"),
 )
 check = CONTRACT.check
 
