@@ -263,7 +263,7 @@ def generating_answers_200_with_a_request_id(session: Session) -> None:
 
 
 @check(GET_STATUS, creates=True)
-def the_status_words_are_dream_machines(session: Session) -> None:
+def the_statuses_are_dream_machine_words(session: Session) -> None:
     """Every status is one of queued, dreaming, completed, failed (only completed is documented)."""
     followed = _followed(session)
     for index, status in enumerate(followed.statuses):
