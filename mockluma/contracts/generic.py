@@ -20,7 +20,7 @@ CLIENT_ERRORS = tuple(range(400, 500))
 
 
 def _slug(route: RouteSchemas) -> str:
-    words = re.sub(r"\{[^}]*\}", "id", route.path).strip("/")
+    words = re.sub(r"\{[^}]*\}", "id", route.endpoint.split(" ", 1)[1]).strip("/")
     return re.sub(r"[^a-z0-9]+", "_", f"{route.method} {words}".lower()).strip("_")
 
 
@@ -34,17 +34,24 @@ def add_request_refusals(contract: SurfaceContract, *, path_values: Mapping[str,
     ``path_values`` fills path parameters (``{"id": <an id that does not exist>}``).
     """
     for route in route_map(contract.surface).routes:
-        if route.request is None:
+        # A storage host takes bytes, not JSON, and is reached by signed URL only.
+        if route.request is None or route.on_storage_host:
             continue
         path = _concrete(route.path, path_values)
 
-        def not_json(session: Session, method: str = route.method, path: str = path) -> None:
+        def not_json(
+            session: Session,
+            method: str = route.method,
+            path: str = path,
+            mount: str | None = route.mount,
+        ) -> None:
             session.request(
                 method,
                 path,
                 content=b'{"this is": not json',
                 headers={"Content-Type": "application/json"},
                 expect=CLIENT_ERRORS,
+                mount=mount,
             )
 
         contract.add(
@@ -57,8 +64,13 @@ def add_request_refusals(contract: SurfaceContract, *, path_values: Mapping[str,
         if not required:
             continue
 
-        def empty(session: Session, method: str = route.method, path: str = path) -> None:
-            session.request(method, path, json_body={}, expect=CLIENT_ERRORS)
+        def empty(
+            session: Session,
+            method: str = route.method,
+            path: str = path,
+            mount: str | None = route.mount,
+        ) -> None:
+            session.request(method, path, json_body={}, expect=CLIENT_ERRORS, mount=mount)
 
         contract.add(
             route.endpoint,

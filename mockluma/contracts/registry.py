@@ -92,6 +92,9 @@ class SurfaceContract:
     sdk_types: tuple[SdkBinding, ...] = ()
     """The official SDK's types for this surface's bodies, compared with the schemas by the
     drift tests (:mod:`mockluma.contracts.drift`)."""
+    auth_header: tuple[str, str] = ("Authorization", "Bearer {key}")
+    """The header that carries the key, and its value with ``{key}`` where the key goes
+    (AppyPie: ``("Ocp-Apim-Subscription-Key", "{key}")``)."""
     checks: dict[str, Check] = field(default_factory=dict)
 
     def check(

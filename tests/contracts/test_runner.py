@@ -1,5 +1,5 @@
 """``mockluma contract``: it passes against the mock, it catches a server that deviates, and a
-live run without a budget never asks for billable work."""
+live run without a budget never asks for billable work; for Dream Machine and both gateways."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -17,7 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockluma import MockLuma
 from mockluma.cli import main
 from mockluma.contracts.runner import run_against_mock
-from mockluma.contracts.surfaces import contracts, dream_machine
+from mockluma.contracts.surfaces import appypie, contracts, dream_machine, umami
+from mockluma.route_map import route_map
 from mockluma.server import ThreadedServer
 
 KEY = "luma-contract-test"
@@ -36,31 +39,30 @@ def outcomes(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {result["check"]: result for result in report["results"]}
 
 
-def test_every_dream_machine_check_passes_against_the_mock(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("surface", ["dream-machine", "appypie", "umami"])
+def test_every_check_passes_against_the_mock(
+    surface: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     junit, report_file = tmp_path / "contract.xml", tmp_path / "contract.json"
-    assert (
-        run_cli("--surface", "dream-machine", "--junit", str(junit), "--json", str(report_file))
-        == 0
-    )
+    assert run_cli("--surface", surface, "--junit", str(junit), "--json", str(report_file)) == 0
 
     report = json.loads(report_file.read_text())
     assert report["ok"] is True
     assert report["counts"]["failed"] == report["counts"]["error"] == 0
     assert report["counts"]["skipped"] == 0  # the mock is free: every check runs
     checks = outcomes(report)
-    assert set(dream_machine.CONTRACT.checks) <= set(checks)
+    contract = contracts()[surface]
+    assert set(contract.checks) <= set(checks)
     assert checks["the_mock_raised_nothing"]["outcome"] == "passed"
 
     suites = ElementTree.parse(junit).getroot()
-    (suite,) = [s for s in suites if s.get("name") == "contract.dream-machine"]
-    assert int(suite.get("tests", "0")) == len(dream_machine.CONTRACT.checks)
+    (suite,) = [s for s in suites if s.get("name") == f"contract.{surface}"]
+    assert int(suite.get("tests", "0")) == len(contract.checks)
     assert suite.get("failures") == "0"
     assert "0 failed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("surface", ["agents", "captures", "appypie", "umami"])
+@pytest.mark.parametrize("surface", ["agents", "captures"])
 def test_a_surface_without_checks_yet_is_named_clearly(
     surface: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -79,9 +81,34 @@ def test_an_unknown_surface_lists_the_choices(capsys: pytest.CaptureFixture[str]
 
 
 def test_all_runs_every_surface_that_has_checks() -> None:
-    report = run_against_mock("all", only={"ping_answers_with_a_message"})
+    report = run_against_mock(
+        "all",
+        only={
+            "ping_answers_with_a_message",
+            "an_unknown_request_id_is_not_found",
+            "every_id_form_is_read",
+        },
+    )
     assert report.ok
-    assert {result.surface for result in report.results} >= {"dream-machine"}
+    assert {result.surface for result in report.results} >= {"dream-machine", "appypie", "umami"}
+
+
+@pytest.mark.parametrize("surface", sorted(contracts()))
+def test_every_check_is_about_a_route_of_its_surface(surface: str) -> None:
+    # A route under another mount is named with it: "POST /lumalabs-ai-polling/v1/getStatus".
+    routes = route_map(surface)
+    for check in contracts()[surface].checks.values():
+        assert routes.route(check.endpoint), check.name
+
+
+def test_a_surface_under_several_prefixes_needs_the_base_url_of_its_main_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = run_cli(
+        "--surface", "appypie", "--base-url", "http://127.0.0.1:9/gateway", "--api-key", KEY
+    )  # fmt: skip
+    assert code == 2
+    assert "give the base URL of /lumalabs-ai/v1" in capsys.readouterr().err
 
 
 def test_a_server_run_needs_a_key(
@@ -94,19 +121,23 @@ def test_a_server_run_needs_a_key(
 
 # -- a server that deviates --------------------------------------------------------------------
 
+Headers = list[tuple[bytes, bytes]]
+
+
+def without_content_type(headers: Headers) -> Headers:
+    return [(name, value) for name, value in headers if name != b"content-type"]
+
 
 class Deviating:
-    """An ASGI app in front of the mock that breaks four promises of the contract:
-
-    * GET /credits renames ``credit_balance`` to ``balance``;
-    * GET /ping loses its Content-Type header;
-    * GET /generations/concepts/list answers 500;
-    * GET /generations/{id} of a generation already seen completed shows it ``dreaming`` again.
-    """
+    """An ASGI app in front of the mock that changes some of its answers (:meth:`deviate`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.completed: set[str] = set()
+
+    def deviate(
+        self, scope: Scope, status: int, headers: Headers, body: bytes
+    ) -> tuple[int, Headers, bytes]:
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,14 +150,39 @@ class Deviating:
 
         await self.app(scope, receive, hold)
         start = held[0]
-        status: int = start["status"]
-        headers: list[tuple[bytes, bytes]] = list(start.get("headers", []))
-        body = b"".join(m.get("body", b"") for m in held[1:])
+        status, headers, body = self.deviate(
+            scope,
+            start["status"],
+            list(start.get("headers", [])),
+            b"".join(m.get("body", b"") for m in held[1:]),
+        )
+        headers = [(k, v) for k, v in headers if k != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+class DeviatingDreamMachine(Deviating):
+    """Breaks four promises of the Dream Machine contract:
+
+    * GET /credits renames ``credit_balance`` to ``balance``;
+    * GET /ping loses its Content-Type header;
+    * GET /generations/concepts/list answers 500;
+    * GET /generations/{id} of a generation already seen completed shows it ``dreaming`` again.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self.completed: set[str] = set()
+
+    def deviate(
+        self, scope: Scope, status: int, headers: Headers, body: bytes
+    ) -> tuple[int, Headers, bytes]:
         path = scope["path"].removeprefix(PREFIX)
         if path == "/credits" and status == 200:
             body = body.replace(b'"credit_balance"', b'"balance"')
         elif path == "/ping":
-            headers = [(k, v) for k, v in headers if k != b"content-type"]
+            headers = without_content_type(headers)
         elif path == "/generations/concepts/list":
             status, body = 500, b'{"detail": "Internal Server Error"}'
         elif path.startswith("/generations/") and scope["method"] == "GET" and status == 200:
@@ -138,10 +194,71 @@ class Deviating:
                 body = json.dumps(document).encode()
             elif document.get("state") == "completed":
                 self.completed.add(document["id"])
-        headers = [(k, v) for k, v in headers if k != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        return status, headers, body
+
+
+class DeviatingAppyPie(Deviating):
+    """Breaks four promises of the AppyPie contract:
+
+    * a 404 says ``message`` where AppyPie says ``error``;
+    * a 401 loses its Content-Type header;
+    * POST /lumalabs-ai/v1/generateRequestFromImage answers 500;
+    * getStatus, once it has said ``completed``, says ``dreaming`` again (one video is made).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self.completed = False
+
+    def deviate(
+        self, scope: Scope, status: int, headers: Headers, body: bytes
+    ) -> tuple[int, Headers, bytes]:
+        path = scope["path"]
+        if path == "/lumalabs-ai/v1/generateRequestFromImage":
+            status, body = 500, b'{"error": "An unexpected error occurred"}'
+        elif status == 404:
+            body = body.replace(b'"error"', b'"message"')
+        elif status == 401:
+            headers = without_content_type(headers)
+        elif path == "/lumalabs-ai-polling/v1/getStatus" and b'"completed"' in body:
+            if self.completed:
+                body = b'{"status": "dreaming"}'
+            self.completed = True
+        return status, headers, body
+
+
+class DeviatingUmami(Deviating):
+    """Breaks four promises of the UmamiAI contract:
+
+    * a 400 says ``status_code`` where UmamiAI says ``statusCode``;
+    * a 401 loses its Content-Type header;
+    * GET /v1/luma-ai/generation without a query answers 500;
+    * a fetch of a generation already seen completed shows it ``processing`` again.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self.completed: set[str] = set()
+
+    def deviate(
+        self, scope: Scope, status: int, headers: Headers, body: bytes
+    ) -> tuple[int, Headers, bytes]:
+        fetch = scope["path"] == "/v1/luma-ai/generation"
+        if fetch and not scope["query_string"]:
+            status, body = 500, b'{"message": "Internal server error", "statusCode": 500}'
+        elif status == 400:
+            body = body.replace(b'"statusCode"', b'"status_code"')
+        elif status == 401:
+            headers = without_content_type(headers)
+        elif fetch and status == 200:
+            generations = json.loads(body)
+            for generation in generations:
+                if generation["id"] in self.completed:
+                    generation.update(state="processing", video=None)
+                elif generation["state"] == "completed":
+                    self.completed.add(generation["id"])
+            body = json.dumps(generations).encode()
+        return status, headers, body
 
 
 @pytest.fixture
@@ -150,17 +267,31 @@ def mock_server_settings() -> dict[str, Any]:
     return {"progression": "polls:1", "timing": "quick", "strict": True, "api_keys": [KEY]}
 
 
-@pytest.fixture
-def deviating_url(mock_server_settings: dict[str, Any]) -> Iterator[str]:
+@contextmanager
+def deviating_server(settings: dict[str, Any], proxy: type[Deviating]) -> Iterator[str]:
+    """The root URL of ``proxy`` in front of a fresh mock."""
     # The mock's app runs on the proxy's server loop; its own in-process loop stays idle.
-    mock = MockLuma(in_process=True, **mock_server_settings)
-    server = ThreadedServer(Deviating(mock.app))
+    mock = MockLuma(in_process=True, **settings)
+    server = ThreadedServer(proxy(mock.app))
     server.start()
     try:
-        yield server.url + PREFIX
+        yield server.url
     finally:
         server.stop()
         mock.stop()
+
+
+@pytest.fixture
+def deviating_url(mock_server_settings: dict[str, Any]) -> Iterator[str]:
+    with deviating_server(mock_server_settings, DeviatingDreamMachine) as root:
+        yield root + PREFIX
+
+
+def failure_of(checks: dict[str, dict[str, Any]], check: str) -> dict[str, Any]:
+    """The first finding of ``check``, which must have failed."""
+    assert checks[check]["outcome"] == "failed", checks[check]
+    first: dict[str, Any] = checks[check]["failures"][0]
+    return first
 
 
 def test_each_deviation_of_a_server_is_reported_and_the_run_fails(
@@ -183,9 +314,7 @@ def test_each_deviation_of_a_server_is_reported_and_the_run_fails(
     checks = outcomes(json.loads(report_file.read_text()))
 
     def failure(check: str) -> dict[str, Any]:
-        assert checks[check]["outcome"] == "failed", checks[check]
-        first: dict[str, Any] = checks[check]["failures"][0]
-        return first
+        return failure_of(checks, check)
 
     renamed = failure("credit_balance_is_not_negative")
     assert renamed["check"] == "body_matches_schema"
@@ -205,6 +334,94 @@ def test_each_deviation_of_a_server_is_reported_and_the_run_fails(
     assert "[$.state]" in out
 
 
+@dataclass(frozen=True)
+class GatewayDeviations:
+    """What a run against a deviating gateway must report, check by check."""
+
+    proxy: type[Deviating]
+    base_path: str
+    budget_cents: float
+    renamed: tuple[str, str]
+    """A check that meets the renamed field, and the schema's complaint."""
+    header_lost: str
+    server_error: str
+    backwards: tuple[str, str, str]
+    """The sticky check, its JSON path and title; then the forward-only check follows."""
+    forward_only: str
+    untouched: tuple[str, ...]
+
+
+GATEWAY_DEVIATIONS = {
+    "appypie": GatewayDeviations(
+        proxy=DeviatingAppyPie,
+        base_path="/lumalabs-ai/v1",
+        budget_cents=appypie.VIDEO_CENTS,
+        renamed=("an_unknown_request_id_is_not_found", "'error' is a required property"),
+        header_lost="a_request_without_a_key_is_refused",
+        server_error="refuses_an_image_request_without_a_url",
+        backwards=(
+            "a_final_status_is_sticky",
+            "$.status",
+            'The final status: expected "completed", got "dreaming"',
+        ),
+        forward_only="the_status_only_moves_forward",
+        untouched=(
+            "a_status_call_without_an_id_is_refused",
+            "refuses_a_missing_prompt",
+            "generating_answers_200_with_a_request_id",
+        ),
+    ),
+    "umami": GatewayDeviations(
+        proxy=DeviatingUmami,
+        base_path="/v1/luma-ai",
+        budget_cents=umami.GENERATION_CENTS,
+        renamed=("refuses_a_missing_user_prompt", "'statusCode' is a required property"),
+        header_lost="a_request_without_a_key_is_refused",
+        server_error="a_fetch_without_ids_is_refused",
+        backwards=(
+            "a_final_state_is_sticky",
+            "$[0].state",
+            'The final state: expected "completed", got "processing"',
+        ),
+        forward_only="the_state_only_moves_forward",
+        untouched=(
+            "an_unknown_generation_is_not_found",
+            "every_id_form_is_read",
+            "creating_answers_201_with_a_pending_generation",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("surface", list(GATEWAY_DEVIATIONS))
+def test_each_deviation_of_a_gateway_is_reported_and_the_run_fails(
+    surface: str, mock_server_settings: dict[str, Any], tmp_path: Path
+) -> None:
+    expected = GATEWAY_DEVIATIONS[surface]
+    report_file = tmp_path / "contract.json"
+    with deviating_server(mock_server_settings, expected.proxy) as root:
+        code = run_cli(
+            "--surface", surface, "--base-url", root + expected.base_path, "--api-key", KEY,
+            "--budget-cents", str(expected.budget_cents), "--poll-interval", "0",
+            "--json", str(report_file),
+        )  # fmt: skip
+    assert code == 1
+    checks = outcomes(json.loads(report_file.read_text()))
+
+    renamed = failure_of(checks, expected.renamed[0])
+    assert renamed["check"] == "body_matches_schema"
+    assert expected.renamed[1] in renamed["detail"]
+    assert failure_of(checks, expected.header_lost)["check"] == "json_content_type"
+    crashed = checks[expected.server_error]["failures"]
+    assert "not_a_server_error" in [finding["check"] for finding in crashed]
+    sticky, json_path, title = expected.backwards
+    backwards = failure_of(checks, sticky)
+    assert (backwards["json_path"], backwards["title"]) == (json_path, title)
+    assert "back to" in failure_of(checks, expected.forward_only)["title"]
+    for check in expected.untouched:
+        assert checks[check]["outcome"] == "passed", checks[check]
+
+
 # -- a live run is safe ------------------------------------------------------------------------
 
 
@@ -214,12 +431,17 @@ def mock_server(mock_server_settings: dict[str, Any]) -> Iterator[MockLuma]:
         yield luma
 
 
+# The base URL of each surface's main prefix, under the mock's root.
+BASE_PATHS = {"dream-machine": PREFIX, "appypie": "/lumalabs-ai/v1", "umami": "/v1/luma-ai"}
+
+
+@pytest.mark.parametrize("surface", list(BASE_PATHS))
 def test_a_live_run_without_a_budget_makes_no_billable_request(
-    mock_server: MockLuma, tmp_path: Path
+    surface: str, mock_server: MockLuma, tmp_path: Path
 ) -> None:
     report_file = tmp_path / "contract.json"
     code = run_cli(
-        "--surface", "dream-machine", "--base-url", mock_server.dream_machine_url,
+        "--surface", surface, "--base-url", mock_server.url + BASE_PATHS[surface],
         "--api-key", KEY, "--poll-interval", "0", "--json", str(report_file),
     )  # fmt: skip
     assert code == 0
@@ -227,7 +449,7 @@ def test_a_live_run_without_a_budget_makes_no_billable_request(
     assert report["spent_cents"] == 0
     skipped = [r for r in report["results"] if r["outcome"] == "skipped"]
     assert {r["check"] for r in skipped} == {
-        name for name, check in dream_machine.CONTRACT.checks.items() if check.creates
+        name for name, check in contracts()[surface].checks.items() if check.creates
     }
     assert all("--budget-cents" in r["reason"] for r in skipped)
 
@@ -236,7 +458,7 @@ def test_a_live_run_without_a_budget_makes_no_billable_request(
     assert writes, "the free checks do send refused requests"
     accepted = [e.describe() for e in writes if e.status < 400]
     assert accepted == [], "a request that was not refused could have cost money"
-    assert mock_server.simulation.page("dream-machine", KEY, offset=0, limit=10) == ([], 0)
+    assert mock_server.simulation.page(surface, KEY, offset=0, limit=10) == ([], 0)
     assert mock_server.take_errors() == []
 
 
@@ -261,6 +483,55 @@ def test_a_budget_buys_the_cheapest_generation_and_stops(
     assert len(creates) == 1
     assert creates[0].request_json()["model"] == "photon-flash-1"
     assert "Spent ~0.45¢ of a 1.00¢ budget" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("surface", "cents", "bought", "create_path", "unaffordable"),
+    [
+        (
+            "appypie",
+            appypie.VIDEO_CENTS,
+            "a 5 s 1:1 video",
+            "/lumalabs-ai/v1/generate",
+            "an_image_to_video_request_answers_200_with_a_request_id",
+        ),
+        (
+            "umami",
+            umami.GENERATION_CENTS,
+            "a 1:1 generation",
+            "/v1/luma-ai/generations",
+            "extending_a_completed_generation_makes_a_new_one",
+        ),
+    ],
+    ids=["appypie", "umami"],
+)
+def test_a_gateway_budget_buys_one_generation_for_every_lifecycle_check_and_stops(
+    surface: str,
+    cents: float,
+    bought: str,
+    create_path: str,
+    unaffordable: str,
+    mock_server: MockLuma,
+    tmp_path: Path,
+) -> None:
+    report_file = tmp_path / "contract.json"
+    code = run_cli(
+        "--surface", surface, "--base-url", mock_server.url + BASE_PATHS[surface],
+        "--api-key", KEY, "--poll-interval", "0", "--budget-cents", str(cents),
+        "--json", str(report_file),
+    )  # fmt: skip
+    assert code == 0
+    report = json.loads(report_file.read_text())
+    assert report["spent_cents"] == pytest.approx(cents)
+    assert [item["what"] for item in report["spending"]] == [bought]
+    checks = outcomes(report)
+    assert checks[unaffordable]["outcome"] == "skipped"
+    assert "raise --budget-cents" in checks[unaffordable]["reason"]
+    paid = {name for name, check in contracts()[surface].checks.items() if check.creates}
+    assert {name for name in paid if checks[name]["outcome"] == "passed"} == paid - {unaffordable}
+    # AppyPie's getStatus is a POST that only reads.
+    accepted = [e.path for e in mock_server.journal.find(method="POST") if e.status < 300]
+    assert [path for path in accepted if not path.endswith("/getStatus")] == [create_path]
 
 
 def test_the_runner_needs_none_of_the_test_dependencies() -> None:
