@@ -116,7 +116,8 @@ def serve(config: Config) -> None:
     print(f"mockluma {__import__('mockluma').__version__} listening on {base}")
     for surface in SURFACES:
         for prefix in surface.prefixes:
-            print(f"  {surface.name:<14} {base}{prefix}")
+            if not prefix.startswith("/_mockluma"):  # storage hosts are not API roots
+                print(f"  {surface.name:<14} {base}{prefix}")
     print(f"  {'admin':<14} {base}/_mockluma/health")
     print(
         f"clock: {config.clock}"

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockluma.handle import CallbackInbox, MockLuma
+    from mockluma.controls import CallbackInbox
+    from mockluma.handle import MockLuma
 
 PLUGIN_DEFAULTS: dict[str, Any] = {
     "clock": "manual",

@@ -23,6 +23,7 @@ from starlette.routing import compile_path
 
 from mockluma import schema_store
 from mockluma.resources import data_dir
+from mockluma.web import UPLOADS_PATH
 
 META_SCHEMA = "route-map.json"
 
@@ -52,6 +53,12 @@ class RouteSchemas:
     pattern: re.Pattern[str]
     mount: str | None = None
     """The mount prefix the route is under, when it is not the surface's main one."""
+
+    @property
+    def on_storage_host(self) -> bool:
+        """The route stands for a storage host elsewhere (signed uploads), which the mock serves
+        under ``/_mockluma/uploads``: the surface's base URL does not lead there."""
+        return self.mount is not None and self.mount.startswith(UPLOADS_PATH + "/")
 
     @property
     def endpoint(self) -> str:

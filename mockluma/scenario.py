@@ -13,7 +13,13 @@ from typing import Any
 
 import yaml
 
-from mockluma.engine.faults import Rule, RuleError, parse_rule
+from mockluma.engine.fault_rules import (
+    parse_rule,
+)
+from mockluma.engine.faults import (
+    Rule,
+    RuleError,
+)
 from mockluma.engine.limits import Limit
 from mockluma.schema_store import validator
 

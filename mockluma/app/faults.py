@@ -26,17 +26,19 @@ import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockluma.engine.faults import (
-    TRIGGER_MARK,
     Decision,
     Dribble,
     ExchangeFacts,
     HttpError,
     NetworkFault,
     RuleError,
+    pending_generation_faults,
+)
+from mockluma.engine.triggers import (
+    TRIGGER_MARK,
     Triggers,
     find_markers,
     parse_triggers,
-    pending_generation_faults,
 )
 from mockluma.surfaces import Context
 from mockluma.web import Dialect, current_scope
@@ -170,6 +172,12 @@ def _api_key(scope: Scope) -> str | None:
             return text.partition("=")[2].strip() or None if "=" in text else None
         if name in (b"ocp-apim-subscription-key", b"x-api-key"):
             return value.decode("latin-1").strip() or None
+    # AppyPie's gateway also takes its key in the query string.
+    query: bytes = scope.get("query_string", b"")
+    if b"subscription-key=" in query:
+        for name, value in parse_qsl(query.decode("latin-1")):
+            if name == "subscription-key":
+                return value.strip() or None
     return None
 
 

@@ -38,14 +38,20 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="dream-machine, agents, captures, appypie, umami, or all (those with checks)",
     )
     contract.add_argument(
-        "--base-url", metavar="URL", help="the surface's base URL, as given to its SDK"
+        "--base-url",
+        metavar="URL",
+        help=(
+            "the surface's base URL, as given to its SDK; for a gateway, the URL of its main "
+            "prefix (https://gateway.appypie.com/lumalabs-ai/v1, https://api.umamiai.xyz/v1/luma-ai)"
+        ),
     )
     contract.add_argument(
         "--api-key",
         metavar="KEY",
         help=(
             "key for --base-url (default: the surface's variable: LUMAAI_API_KEY, "
-            "LUMA_AGENTS_API_KEY, LUMA_CAPTURES_API_KEY)"
+            "LUMA_AGENTS_API_KEY, LUMA_CAPTURES_API_KEY, APPYPIE_SUBSCRIPTION_KEY or "
+            "UMAMIAI_API_KEY)"
         ),
     )
     contract.add_argument(
@@ -68,7 +74,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "--poll-interval",
         type=float,
         metavar="SECONDS",
-        help="wall-clock pause between polls of --base-url (default: 3, as Luma's docs poll)",
+        help="wall-clock pause between polls of --base-url (default: the surface's own pace)",
     )
     contract.add_argument(
         "--timeout",
@@ -87,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     from mockluma.contracts import report as reports
     from mockluma.contracts.runner import (
         UnknownSurface,
+        UnreachableMount,
         run_against_mock,
         run_against_server,
         select,
@@ -121,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
                 timeout=args.timeout,
                 only=args.checks,
             )
-    except UnknownSurface as exc:
+    except (UnknownSurface, UnreachableMount) as exc:
         return _usage(str(exc))
     print(reports.summary(report, verbose=args.verbose), flush=True)
     if args.junit is not None:

@@ -21,7 +21,7 @@ CLIENT_ERRORS = tuple(range(400, 500))
 
 
 def _slug(route: RouteSchemas) -> str:
-    words = re.sub(r"\{[^}]*\}", "id", route.path).strip("/")
+    words = re.sub(r"\{[^}]*\}", "id", route.endpoint.split(" ", 1)[1]).strip("/")
     return re.sub(r"[^a-z0-9]+", "_", f"{route.method} {words}".lower()).strip("_")
 
 
@@ -35,21 +35,27 @@ def add_request_refusals(contract: SurfaceContract, *, path_values: Mapping[str,
     ``path_values`` fills path parameters (``{"id": <an id that does not exist>}``).
     """
     for route in route_map(contract.surface).routes:
-        # Only JSON objects can be refused for not being one. Routes under another mount (a
-        # storage host) are not reached through the surface's base URL.
-        if route.request is None or route.mount is not None:
+        # A storage host takes bytes, not JSON, and is reached by signed URL only; and only a
+        # body that must be a JSON object can be refused for not being one.
+        if route.request is None or route.on_storage_host:
             continue
         if schema_store.schema(route.request).get("type") != "object":
             continue
         path = _concrete(route.path, path_values)
 
-        def not_json(session: Session, method: str = route.method, path: str = path) -> None:
+        def not_json(
+            session: Session,
+            method: str = route.method,
+            path: str = path,
+            mount: str | None = route.mount,
+        ) -> None:
             session.request(
                 method,
                 path,
                 content=b'{"this is": not json',
                 headers={"Content-Type": "application/json"},
                 expect=CLIENT_ERRORS,
+                mount=mount,
             )
 
         contract.add(
@@ -62,8 +68,13 @@ def add_request_refusals(contract: SurfaceContract, *, path_values: Mapping[str,
         if not required:
             continue
 
-        def empty(session: Session, method: str = route.method, path: str = path) -> None:
-            session.request(method, path, json_body={}, expect=CLIENT_ERRORS)
+        def empty(
+            session: Session,
+            method: str = route.method,
+            path: str = path,
+            mount: str | None = route.mount,
+        ) -> None:
+            session.request(method, path, json_body={}, expect=CLIENT_ERRORS, mount=mount)
 
         contract.add(
             route.endpoint,

@@ -93,7 +93,8 @@ class SurfaceContract:
     """The official SDK's types for this surface's bodies, compared with the schemas by the
     drift tests (:mod:`mockluma.contracts.drift`)."""
     auth_header: tuple[str, str] = ("Authorization", "Bearer {key}")
-    """The header that carries the key, and its value with ``{key}`` where the key goes."""
+    """The header that carries the key, and its value with ``{key}`` where the key goes
+    (AppyPie: ``("Ocp-Apim-Subscription-Key", "{key}")``)."""
     response_checks: tuple[ResponseCheck, ...] = ()
     """What every response of this surface must also keep, beyond the route map (for example
     headers the surface sends on every answer); each finding fails the check that got it."""

@@ -39,14 +39,12 @@ def summary(report: Report, *, verbose: bool = False) -> str:
 
 def _spend(report: Report) -> str:
     if not report.live:
-        return (
-            f"Spent nothing: the mock is free (the same run on Luma: ~{report.spent_cents:.2f}¢)."
-        )
+        return f"Spent nothing: the mock is free (the same run live: ~{report.spent_cents:.2f}¢)."
     limit = report.budget_cents or 0.0
     items = ", ".join(f"{what} ~{cents:.2f}¢" for what, cents in report.spending) or "nothing"
     return (
-        f"Spent ~{report.spent_cents:.2f}¢ of a {limit:.2f}¢ budget ({items}); estimates from "
-        "mockluma's price table."
+        f"Spent ~{report.spent_cents:.2f}¢ of a {limit:.2f}¢ budget ({items}); estimates, as "
+        "each surface's contract prices its requests."
     )
 
 

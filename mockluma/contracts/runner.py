@@ -40,6 +40,11 @@ class UnknownSurface(LookupError):
     """The runner has no contract for the surface asked for."""
 
 
+class UnreachableMount(ValueError):
+    """A surface answers under several prefixes, and the base URL given does not say where the
+    others are."""
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     surface: str
@@ -149,13 +154,16 @@ def run_against_mock(surface: str, *, only: Collection[str] | None = None) -> Re
         progression="clock",
         timing="quick",
         api_keys=[MOCK_API_KEY],
+        # As on Luma, so that the headers limits add (the Agents API's X-RateLimit-*) are there.
+        rate_limits=True,
     ) as luma:
         transport = luma.sync_transport()
         with httpx.Client(transport=transport) as downloads:
             for contract in chosen:
                 if contract.surface not in mounted:
                     raise UnknownSurface(f"The mock does not serve {contract.surface!r} yet.")
-                base_url = IN_PROCESS_URL + mounted[contract.surface].prefix
+                prefix = mounted[contract.surface].prefix
+                base_url = IN_PROCESS_URL + prefix
                 budget = Budget(limit=None)
                 with httpx.Client(base_url=base_url, transport=transport) as client:
                     session = Session(
@@ -169,6 +177,7 @@ def run_against_mock(surface: str, *, only: Collection[str] | None = None) -> Re
                         timeout=MOCK_TIMEOUT,
                         auth_header=contract.auth_header,
                         response_checks=contract.response_checks,
+                        mounts=mount_urls(contract.surface, base_url, prefix),
                     )
                     report.results += run_checks(contract, session, only=only)
                 report.spent_cents += budget.spent
@@ -216,7 +225,11 @@ def run_against_server(
             "--surface all checks the in-process mock; to check a server, name one surface "
             "and give its base URL."
         )
+    from mockluma.app import SURFACES
+
     (contract,) = select(surface)
+    prefix = next((s.prefix for s in SURFACES if s.name == contract.surface), "")
+    mounts = mount_urls(contract.surface, base_url, prefix)
     budget = Budget(limit=budget_cents)
     report = Report(target=base_url, live=True, budget_cents=budget_cents)
     pacer: Pacer = WallPacer(poll_interval)
@@ -235,6 +248,7 @@ def run_against_server(
             timeout=timeout,
             auth_header=contract.auth_header,
             response_checks=contract.response_checks,
+            mounts=mounts,
         )
         report.results = run_checks(contract, session, only=only)
     report.spent_cents = budget.spent
@@ -242,11 +256,36 @@ def run_against_server(
     return report
 
 
+def mount_urls(surface: str, base_url: str, prefix: str) -> dict[str, str]:
+    """Where the surface's other mounts are, given ``base_url``, the URL of its main ``prefix``.
+
+    A mount sits beside the main one on the same host: with AppyPie's
+    ``https://gateway.appypie.com/lumalabs-ai/v1``, ``/lumalabs-ai-polling/v1`` is at
+    ``https://gateway.appypie.com/lumalabs-ai-polling/v1``. A storage host is not: its signed
+    URLs say where it is.
+    """
+    routes = route_map(surface).routes
+    others = sorted({r.mount for r in routes if r.mount is not None and not r.on_storage_host})
+    if not others:
+        return {}
+    base = base_url.rstrip("/")
+    if not prefix or not base.endswith(prefix):
+        raise UnreachableMount(
+            f"{surface} also answers under {', '.join(others)}, which the runner finds beside "
+            f"{prefix} on the same host: give the base URL of {prefix}, such as "
+            f"https://<host>{prefix}, not {base_url!r}."
+        )
+    root = base.removesuffix(prefix)
+    return {mount: root + mount for mount in others}
+
+
 __all__ = [
     "KNOWN_SURFACES",
     "Report",
     "Result",
     "UnknownSurface",
+    "UnreachableMount",
+    "mount_urls",
     "run_against_mock",
     "run_against_server",
     "run_checks",

@@ -115,6 +115,7 @@ class Session:
         timeout: float,
         auth_header: tuple[str, str] = ("Authorization", "Bearer {key}"),
         response_checks: Sequence[ResponseCheck] = (),
+        mounts: Mapping[str, str] | None = None,
     ) -> None:
         self.surface = surface
         self.routes = routes
@@ -128,6 +129,9 @@ class Session:
         """The header that carries the key, and its value with ``{key}`` for the key."""
         self.response_checks = tuple(response_checks)
         """Checks every response of the surface gets besides the route map's."""
+        self.mounts = dict(mounts or {})
+        """The absolute base URL of each of the surface's other mounts (AppyPie polls under
+        ``/lumalabs-ai-polling/v1``), by mount prefix as in the route map."""
         self.current = ""
         """The name of the check being run (it names the findings of ``expect``)."""
         self._shared: dict[str, tuple[bool, Any]] = {}
@@ -146,13 +150,16 @@ class Session:
         *,
         json_body: Any = None,
         content: bytes | None = None,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
         authenticate: bool = True,
         expect: int | tuple[int, ...] | None = None,
+        mount: str | None = None,
     ) -> Reply:
         """Send a request to the surface and check the response against the route map.
 
+        ``path`` is relative to the surface's main base URL, or to ``mount`` (one of the route
+        map's other mounts) when given. ``params`` may repeat a name as a list of pairs.
         ``expect`` is the status (or statuses) the contract requires; anything else fails the
         check, as does any finding of the route map's response checks.
         """
@@ -163,17 +170,20 @@ class Session:
         if json_body is not None:
             content = json.dumps(json_body).encode()
             sent_headers.setdefault("Content-Type", "application/json")
+        url = path if mount is None else self._mount_url(mount) + path
+        query = params if params is None or isinstance(params, Mapping) else tuple(params)
         response = self.client.request(
-            method, path, content=content, params=params, headers=sent_headers
+            method, url, content=content, params=query, headers=sent_headers
         )
-        reply = Reply(method, path, response.status_code, response.headers, response.content)
+        shown = (mount or "") + path
+        reply = Reply(method, shown, response.status_code, response.headers, response.content)
         answer = Answer(
             method=method,
-            path=path,
+            path=shown,
             status=reply.status,
             headers={name.lower(): value for name, value in response.headers.items()},
             body=reply.content,
-            route=self.routes.find(method, path),
+            route=self.routes.find(method, path, mount),
             error_schema=self.routes.error,
         )
         findings = check_answer(answer)
@@ -192,6 +202,11 @@ class Session:
         if findings:
             raise CheckFailed(findings)
         return reply
+
+    def _mount_url(self, mount: str) -> str:
+        if mount not in self.mounts:
+            raise KeyError(f"{self.surface} has no mount {mount!r}; known: {sorted(self.mounts)}.")
+        return self.mounts[mount]
 
     def download(self, url: str) -> httpx.Response:
         """GET an asset URL without the API key (assets live on a CDN that needs none)."""

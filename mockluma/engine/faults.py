@@ -22,22 +22,20 @@ Randomness is seeded: request and callback rules draw from a generator keyed by 
 rule and its call count; generation rules draw from the job's own generator, so a given job of a
 given key meets the same fate whatever else runs concurrently.
 
-Rules arrive as plain data (a scenario file, the admin API, the Python handle) that has already
-been checked against ``schemas/mockluma/fault-rule.json``; :func:`parse_rule` turns one into a
-:class:`Rule` and reports what the schema cannot express.
+Rules arrive as plain data, parsed by :mod:`mockluma.engine.fault_rules`; in-band markers in
+request bodies are read by :mod:`mockluma.engine.triggers`.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import random
-import re
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockluma.engine.distributions import Distribution, parse_distribution
+from mockluma.engine.distributions import Distribution
 from mockluma.engine.jobs import Failure, Phase
 
 
@@ -387,212 +385,3 @@ def resolve_failure(fault: GenerationFault, kinds: Mapping[str, Failure], surfac
 pending_generation_faults: ContextVar[tuple[tuple[RuleState, ...], GenerationFault | None]] = (
     ContextVar("pending_generation_faults", default=((), None))
 )
-
-
-# -- from data -----------------------------------------------------------------------------
-
-_PHASES = {
-    "queued": Phase.QUEUED,
-    "running": Phase.RUNNING,
-    # Each surface's word for running, so rules can be written in the API's own terms.
-    "dreaming": Phase.RUNNING,
-    "processing": Phase.RUNNING,
-    "dispatched": Phase.RUNNING,
-}
-
-
-def parse_phase(name: str, path: str) -> Phase:
-    try:
-        return _PHASES[name]
-    except KeyError:
-        raise RuleError(
-            f"'{name}' is not a phase a generation can fail from; use one of {', '.join(_PHASES)}.",
-            path,
-        ) from None
-
-
-def _names(value: Any) -> frozenset[str] | None:
-    if value is None:
-        return None
-    return frozenset([value] if isinstance(value, str) else value)
-
-
-def parse_rule(data: Mapping[str, Any], index: int = 0) -> Rule:
-    """Build a :class:`Rule` from schema-valid data; ``index`` names an unnamed rule."""
-    name = str(data.get("name") or f"rule-{index + 1}")
-    raw_match: Mapping[str, Any] = data.get("match") or {}
-    methods = _names(raw_match.get("method"))
-    body_tests = []
-    for field_name, test in (raw_match.get("body") or {}).items():
-        if isinstance(test, Mapping):
-            body_tests.append(
-                BodyTest(
-                    field_name,
-                    contains=test.get("contains"),
-                    equals=test.get("equals"),
-                    has_equals="equals" in test,
-                )
-            )
-        else:
-            body_tests.append(BodyTest(field_name, equals=test, has_equals=True))
-    match = Match(
-        surfaces=_names(raw_match.get("surface")),
-        methods=None if methods is None else frozenset(m.upper() for m in methods),
-        path=raw_match.get("path"),
-        api_keys=_names(raw_match.get("api_key")),
-        body=tuple(body_tests),
-        states=_names(raw_match.get("state")),
-    )
-    when: Mapping[str, Any] = data.get("when") or {}
-    schedule = Schedule(
-        nth=when.get("nth"),
-        every=when.get("every"),
-        probability=when.get("probability"),
-        times=data.get("times"),
-    )
-    latency = None
-    if data.get("latency") is not None:
-        try:
-            latency = parse_distribution(data["latency"])
-        except ValueError as exc:
-            raise RuleError(str(exc), "latency") from None
-    effects = [key for key in _EFFECTS if data.get(key) is not None]
-    if len(effects) > 1:
-        raise RuleError(
-            f"A rule does one thing; this one has {' and '.join(effects)}. Split it in two.",
-            effects[1],
-        )
-    effect = _EFFECTS[effects[0]](data[effects[0]]) if effects else None
-    if effect is None and latency is None:
-        raise RuleError(
-            "A rule needs something to do: 'latency', or one of " + ", ".join(_EFFECTS) + ".",
-        )
-    if match.states is not None and not isinstance(effect, CallbackFault):
-        raise RuleError("'match.state' only applies to callback rules.", "match.state")
-    return Rule(name, match, schedule, latency, effect, dict(data))
-
-
-def _error(data: Mapping[str, Any]) -> HttpError:
-    return HttpError(int(data["status"]), data.get("message"), dict(data.get("headers") or {}))
-
-
-def _network(data: Any) -> NetworkFault:
-    if isinstance(data, str):
-        return NetworkFault(data)
-    return NetworkFault(
-        data["fault"], float(data.get("seconds", 60.0)), bool(data.get("after_handler", False))
-    )
-
-
-def _generation(data: Mapping[str, Any]) -> GenerationFault:
-    phase = data.get("from")
-    return GenerationFault(
-        kind=data.get("fail"),
-        phase=None if phase is None else parse_phase(phase, "generation.from"),
-        after=data.get("after"),
-        stuck=bool(data.get("stuck", False)),
-        reason=data.get("reason"),
-        code=data.get("code"),
-    )
-
-
-def _dribble(data: Mapping[str, Any]) -> Dribble:
-    return Dribble(int(data.get("chunk_bytes", 16_384)), float(data.get("interval", 0.05)))
-
-
-def _callback(data: Mapping[str, Any]) -> CallbackFault:
-    return CallbackFault(
-        float(data.get("delay", 0.0)),
-        bool(data.get("duplicate", False)),
-        bool(data.get("out_of_order", False)),
-    )
-
-
-_EFFECTS: dict[str, Any] = {
-    "error": _error,
-    "network": _network,
-    "generation": _generation,
-    "dribble": _dribble,
-    "callback": _callback,
-}
-
-
-# -- in-band triggers ----------------------------------------------------------------------
-
-TRIGGER = re.compile(r"\[mockluma:([^\]]*)\]")
-TRIGGER_MARK = b"[mockluma:"
-
-
-@dataclass(frozen=True, slots=True)
-class Triggers:
-    """What the markers in one request asked for."""
-
-    latency: float = 0.0
-    effect: HttpError | NetworkFault | None = None
-    generation: GenerationFault | None = None
-
-
-def find_markers(document: Any) -> list[str]:
-    """Every ``[mockluma:...]`` marker in the strings of ``document``."""
-    found: list[str] = []
-    stack = [document]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            found.extend(TRIGGER.findall(item))
-        elif isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
-
-
-def parse_triggers(markers: Iterable[str]) -> Triggers:
-    """Read markers such as ``fail=moderation``, ``fail=job,from=dreaming,after=20``, ``stuck``,
-    ``delay=2.5``, ``error=503`` or ``network=reset``."""
-    latency = 0.0
-    effect: HttpError | NetworkFault | None = None
-    generation: GenerationFault | None = None
-    for marker in markers:
-        options: dict[str, str] = {}
-        for part in marker.split(","):
-            key, _, value = part.strip().partition("=")
-            if key:
-                options[key.strip()] = value.strip()
-        try:
-            if "fail" in options or "stuck" in options:
-                after = options.get("after")
-                phase = options.get("from")
-                generation = GenerationFault(
-                    kind=options.get("fail") or None,
-                    phase=None if phase is None else parse_phase(phase, "from"),
-                    after=None if after is None else _seconds(after),
-                    stuck="stuck" in options,
-                    reason=options.get("reason"),
-                )
-            elif "delay" in options:
-                latency = _seconds(options["delay"])
-            elif "error" in options:
-                status = int(options["error"])
-                if not 400 <= status <= 599:
-                    raise ValueError("error needs a status from 400 to 599")
-                effect = HttpError(status, options.get("message"))
-            elif "network" in options:
-                if options["network"] not in NETWORK_FAULTS:
-                    raise ValueError(f"network is one of {', '.join(NETWORK_FAULTS)}")
-                seconds = _seconds(options.get("seconds", "60"))
-                effect = NetworkFault(options["network"], seconds)
-            else:
-                raise ValueError(
-                    "use fail=KIND, stuck, delay=SECONDS, error=STATUS or network=FAULT"
-                )
-        except (ValueError, RuleError) as exc:
-            raise RuleError(f"The trigger [mockluma:{marker}] is not understood: {exc}.") from None
-    return Triggers(latency, effect, generation)
-
-
-def _seconds(text: str) -> float:
-    value = float(text.removesuffix("s"))
-    if not 0 <= value <= 3600:
-        raise ValueError(f"{text!r} is not between 0 and 3600 seconds")
-    return value

@@ -429,3 +429,27 @@ def test_arbitrary_input_is_answered_without_a_server_error(
         assert answer.status_code < 500, answer.text
         if answer.status_code >= 400:
             check_schema("error.response.json", answer.json())
+
+
+def test_fault_rules_and_title_triggers_fail_the_run_with_a_refund(
+    api: httpx.Client, luma: MockLuma
+) -> None:
+    def processed(title: str) -> dict[str, Any]:
+        created = create(api, title)
+        assert upload(created).status_code == 200
+        slug = created["capture"]["slug"]
+        assert start(api, slug).status_code == 200
+        luma.run_until_idle()
+        return get(api, slug)
+
+    before = api.get("capture/credits").json()["remaining"]
+    failed = processed("a chair [mockluma:fail=job]")
+    assert failed["latestRun"]["status"] == "failed"
+    assert api.get("capture/credits").json()["remaining"] == before  # refunded
+    luma.faults.add(match={"surface": "captures"}, generation={"fail": "dispatch"}, times=1)
+    assert processed("a table")["latestRun"]["status"] == "failed"
+    assert processed("a lamp")["latestRun"]["status"] == "finished"
+    luma.faults.add(match={"path": "/api/v2/capture/credits"}, error={"status": 503})
+    outage = api.get("capture/credits")
+    assert outage.status_code == 503
+    assert set(outage.json()) == {"error"}

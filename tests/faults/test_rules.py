@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 
+from mockluma.engine.fault_rules import (
+    parse_rule,
+)
 from mockluma.engine.faults import (
     CallbackFault,
     ExchangeFacts,
@@ -16,13 +19,14 @@ from mockluma.engine.faults import (
     NetworkFault,
     RuleError,
     choose_generation_fault,
-    find_markers,
-    parse_rule,
-    parse_triggers,
     resolve_failure,
 )
 from mockluma.engine.jobs import Failure, Phase
 from mockluma.engine.limits import Limit, Limiter, RateLimited
+from mockluma.engine.triggers import (
+    find_markers,
+    parse_triggers,
+)
 from mockluma.scenario import ScenarioError, parse_rules
 
 POST = ExchangeFacts("dream-machine", "POST", "/dream-machine/v1/generations/video", "k", None)

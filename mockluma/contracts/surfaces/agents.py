@@ -17,9 +17,7 @@ something (``creates=True``), which run on a live API only within ``--budget-cen
   in the account.
 
 Statuses the docs leave open (the files endpoints' codes, 404 for an unknown file) are the mock's
-choices (README, "Agents API"); the nightly run tells whether Luma agrees. Luma documents
-``X-RateLimit-*`` headers on a created generation, but the mock does not simulate rate limits
-yet (README), so no check asks for them.
+choices (README, "Agents API"); the nightly run tells whether Luma agrees.
 """
 
 from __future__ import annotations
@@ -33,7 +31,7 @@ from mockluma.conformance import Answer, Finding
 from mockluma.contracts.generic import CLIENT_ERRORS, add_request_refusals
 from mockluma.contracts.lifecycle import Followed, expect_forward, expect_sticky, follow
 from mockluma.contracts.registry import CheckSkipped, Direction, SdkBinding, SurfaceContract
-from mockluma.contracts.session import Session
+from mockluma.contracts.session import Reply, Session
 from mockluma.resources import data_dir
 from mockluma.surfaces.agents import catalog
 
@@ -330,16 +328,20 @@ add_request_refusals(CONTRACT, path_values={"id": NOWHERE})
 # -- creates: generations (budget) -----------------------------------------------------------
 
 
-def _create(session: Session, what: str, body: dict[str, Any], cents: float) -> dict[str, Any]:
+def _create(session: Session, what: str, body: dict[str, Any], cents: float) -> Reply:
     session.spend(what, cents)
-    return session.request("POST", "/generations", json_body=body, expect=201).body()
+    return session.request("POST", "/generations", json_body=body, expect=201)
 
 
-def _image(session: Session) -> dict[str, Any]:
+def _image_reply(session: Session) -> Reply:
     return session.shared(
         "the shared image generation",
         lambda: _create(session, "a uni-1 image", IMAGE_REQUEST, IMAGE_CENTS),
     )
+
+
+def _image(session: Session) -> dict[str, Any]:
+    return _image_reply(session).body()
 
 
 def _follow_generation(session: Session, created: dict[str, Any], pace: float) -> Followed:
@@ -388,6 +390,21 @@ def creating_an_image_answers_201_queued(session: Session) -> None:
     session.expect_equal(created.get("output"), [], "The output", "$.output")
     for name in ("failure_code", "failure_reason"):
         session.expect_equal(created.get(name), None, f"The {name}", f"$.{name}")
+
+
+@check("POST /generations", creates=True)
+def a_create_tells_the_rate_limit(session: Session) -> None:
+    """A create carries X-RateLimit-Limit, -Remaining (under the limit) and -Reset (Unix time)."""
+    headers = _image_reply(session).headers
+    values = {}
+    for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+        value = headers.get(name, "")
+        session.expect(value.isdigit(), f"{name} is {value or 'missing'}, not a whole number")
+        values[name] = int(value)
+    remaining, limit = values["X-RateLimit-Remaining"], values["X-RateLimit-Limit"]
+    session.expect(remaining < limit, f"{remaining} requests remain of a limit of {limit}")
+    # Luma: the moment the window resets, a minute after the request; any time after 2020 will do.
+    session.expect(values["X-RateLimit-Reset"] > 1_577_836_800, "X-RateLimit-Reset is not a time")
 
 
 @check("GET /generations/{id}", creates=True)
@@ -445,7 +462,7 @@ def a_video_completes_with_a_playable_video(session: Session) -> None:
     """A ray-3.2 video goes forward to completed, with an MP4 as its one output."""
 
     def make() -> Followed:
-        created = _create(session, "a ray-3.2 360p 5 s video", VIDEO_REQUEST, VIDEO_CENTS)
+        created = _create(session, "a ray-3.2 360p 5 s video", VIDEO_REQUEST, VIDEO_CENTS).body()
         return _follow_generation(session, created, VIDEO_POLL_SECONDS)
 
     followed = session.shared("the followed video", make)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
+from mockluma.surfaces.agents import catalog
 from mockluma.surfaces.agents.catalog import SURFACE as NAME
-from mockluma.surfaces.agents.errors import DIALECT, response_headers
+from mockluma.surfaces.agents.errors import DIALECT, rate_limited, response_headers
 from mockluma.surfaces.agents.routes import AgentsRoutes
 
 AGENTS = Surface(
@@ -16,6 +17,9 @@ AGENTS = Surface(
     starting_balance=lambda config: config.credits_cents,
     response_headers=response_headers,
     side_routes=lambda ctx: AgentsRoutes(ctx).storage_routes(),
+    failures=catalog.FAILURES,
+    rate_limits=catalog.RATE_LIMITS,
+    rate_limited=rate_limited,
 )
 
 __all__ = ["AGENTS"]

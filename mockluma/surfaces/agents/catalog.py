@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from mockluma.engine.distributions import LogNormal
 from mockluma.engine.jobs import Failure, Phase
+from mockluma.engine.limits import Limit
 from mockluma.engine.timing import Timing
 
 SURFACE = "agents"
@@ -127,6 +128,11 @@ FAILURES: Mapping[str, Failure] = MappingProxyType(
         ),
     }
 )
+# Documented defaults ("Rate limits and headers"): 30 creates per sliding minute and 10
+# unfinished generations per client, all types together; a concurrency 429 says Retry-After: 60.
+LIMIT_GROUP = "generations"
+RATE_LIMITS = {LIMIT_GROUP: Limit(concurrent=10, per_minute=30, concurrency_retry_after=60.0)}
+
 FAILURE_CODES = tuple(dict.fromkeys(failure.code for failure in FAILURES.values()))
 
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 from starlette.datastructures import Headers
 
+from mockluma.engine.jobs import Job
+from mockluma.engine.limits import RateLimited
 from mockluma.surfaces.agents import catalog
 from mockluma.web import ApiError
 
@@ -67,4 +69,39 @@ def response_headers(request: Headers) -> Mapping[str, str]:
     return {
         "X-Request-Id": request.get("x-request-id") or str(uuid.uuid4()),
         "X-API-Version": catalog.API_VERSION,
+    }
+
+
+RATE_LIMIT_EXCEEDED = "Rate limit exceeded"
+TOO_MANY_CONCURRENT_JOBS = "Too many concurrent jobs"
+
+
+def rate_limited(refusal: RateLimited) -> ApiError:
+    """The two documented 429s: the per-minute one carries the ``X-RateLimit-*`` headers
+    (``Remaining`` 0, ``Reset`` when the oldest request leaves the window); the concurrency one
+    only ``Retry-After``. Both are told apart by their ``detail``."""
+    headers = {"retry-after": str(refusal.retry_after_seconds)}
+    if refusal.kind == "rate":
+        headers.update(
+            {
+                "x-ratelimit-limit": str(refusal.limit),
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-reset": str(int(refusal.reset_at or 0)),
+            }
+        )
+        return ApiError(429, {"detail": RATE_LIMIT_EXCEEDED}, headers)
+    return ApiError(429, {"detail": TOO_MANY_CONCURRENT_JOBS}, headers)
+
+
+def rate_limit_headers(job: Job) -> dict[str, str]:
+    """``X-RateLimit-*`` for an accepted create; none when limits are off (as when Luma's
+    limiter fails open)."""
+    allowance = job.allowance
+    if allowance is None:
+        return {}
+    return {
+        "x-ratelimit-limit": str(allowance.limit),
+        "x-ratelimit-remaining": str(allowance.remaining),
+        # Documented as "now + 60 s" on a 201, in Unix seconds.
+        "x-ratelimit-reset": str(int(job.created_at + 60)),
     }

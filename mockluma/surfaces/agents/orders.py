@@ -65,6 +65,8 @@ def create_generation(ctx: Context, owner: str, body: Mapping[str, Any], origin:
             details=details,
             timing=order.timing,
             cost=order.cost,
+            # One bucket for every type: the documented limits count all generations together.
+            group=catalog.LIMIT_GROUP,
         )
     except InsufficientCredits:
         raise DIALECT.error(402, INSUFFICIENT_CREDITS) from None

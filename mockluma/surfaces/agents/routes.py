@@ -96,7 +96,9 @@ class AgentsRoutes:
             request, "generation-create.request.json", catalog.MAX_GENERATION_BODY
         )
         job = orders.create_generation(self.ctx, owner, body, str(request.base_url))
-        return self.present(job, request, 201)
+        response = self.present(job, request, 201)
+        response.headers.update(errors.rate_limit_headers(job))
+        return response
 
     async def get_generation(self, request: Request) -> Response:
         owner = self.authenticate(request)

@@ -15,8 +15,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mockluma.engine.faults import (
+    RuleError,
+    pending_generation_faults,
+)
 from mockluma.engine.jobs import Failure, Job
 from mockluma.engine.simulation import Simulation
+from mockluma.engine.triggers import (
+    find_markers,
+    parse_triggers,
+)
 from mockluma.surfaces.captures import catalog
 from mockluma.surfaces.captures.errors import DIALECT, bad_request
 
@@ -120,8 +128,11 @@ def search(
     return found[skip : skip + take]
 
 
-def start_run(simulation: Simulation, capture: Capture) -> Job:
+def start_run(simulation: Simulation, capture: Capture, *, triggers: bool = True) -> Job:
     """Submit the capture's processing run: one credit, failing early if the file is bad.
+
+    A ``[mockluma:...]`` failure trigger in the capture's title applies to its run (the start
+    request has no body of its own to carry one).
 
     Raises 409 if it already has a run, 400 if its file is not uploaded, and lets the engine's
     ``InsufficientCredits`` through.
@@ -139,7 +150,22 @@ def start_run(simulation: Simulation, capture: Capture) -> Job:
             f"Capture {capture.slug}'s file is {still}. PUT the file to the signed URL from the "
             "create call, then start processing."
         )
-    capture.run = simulation.submit(
+    rules, triggered = pending_generation_faults.get()
+    if triggers and (markers := find_markers(capture.title)):
+        try:
+            triggered = parse_triggers(markers).generation or triggered
+        except RuleError as exc:
+            raise bad_request(str(exc)) from None
+    token = pending_generation_faults.set((rules, triggered))
+    try:
+        capture.run = _submit_run(simulation, capture, source)
+    finally:
+        pending_generation_faults.reset(token)
+    return capture.run
+
+
+def _submit_run(simulation: Simulation, capture: Capture, source: Source) -> Job:
+    return simulation.submit(
         surface=catalog.SURFACE,
         owner=capture.owner,
         kind=catalog.CAPTURE_TYPE,
@@ -155,7 +181,6 @@ def start_run(simulation: Simulation, capture: Capture) -> Job:
         cost=catalog.CREDITS_PER_CAPTURE,
         failure=source.failure,
     )
-    return capture.run
 
 
 def scale_to_world(simulation: Simulation, capture: Capture) -> float:

@@ -106,7 +106,7 @@ class CapturesRoutes:
         owner = self.authenticate(request)
         capture = self.find(owner, request.path_params["slug"])
         try:
-            records.start_run(self.simulation, capture)
+            records.start_run(self.simulation, capture, triggers=self.ctx.config.triggers)
         except InsufficientCredits:
             raise DIALECT.error(
                 402,
