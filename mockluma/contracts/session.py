@@ -222,8 +222,9 @@ class Session:
         expect: tuple[int, ...] = tuple(range(200, 300)),
     ) -> httpx.Response:
         """Send ``content`` to a signed upload URL, without the API key (the signature is the
-        permission). On the mock the URL is one of the surface's other mounts, so its answer is
-        checked against the route map too; a storage host elsewhere is held to ``expect`` only.
+        permission). When the URL is under one of the route map's mounts (the mock's stand-in
+        for Captures' storage host), its answer is checked against the route map too; any other
+        storage host is held to ``expect`` only.
         """
         response = self.downloads.request(method, url, content=content, headers=headers)
         findings = []
