@@ -102,8 +102,9 @@ def callback_routes(ctx: Context, dialect: Any) -> Sequence[BaseRoute]:
         box = inbox(request, create=True)
         raw = await read_body(request, max_bytes=ctx.config.max_body_bytes, dialect=dialect)
         try:
-            body: Any = json.loads(raw) if raw else None
-        except ValueError:
+            body: Any = _strict_json(raw) if raw else None
+        except (ValueError, RecursionError):
+            # Not JSON we could send back: keep it as text.
             body = raw.decode("utf-8", "replace")
         item = box.receive(ctx.simulation.now(), body)
         if box.delay:
@@ -113,9 +114,13 @@ def callback_routes(ctx: Context, dialect: Any) -> Sequence[BaseRoute]:
     async def configure(request: Request) -> Response:
         raw = await read_body(request, max_bytes=ctx.config.max_body_bytes, dialect=dialect)
         try:
-            settings = json.loads(raw) if raw.strip() else {}
-        except ValueError:
+            settings = _strict_json(raw) if raw.strip() else {}
+        except (ValueError, RecursionError):
             raise dialect.error(400, "The body must be JSON.") from None
+        if not isinstance(settings, dict):
+            raise dialect.error(
+                422, 'Send a JSON object: {"responses": [500, 200], "delay": 0} (both optional).'
+            )
         responses = settings.get("responses", [])
         delay = settings.get("delay", 0)
         if not isinstance(responses, list) or not all(
@@ -146,6 +151,13 @@ def callback_routes(ctx: Context, dialect: Any) -> Sequence[BaseRoute]:
         Route("/inbox/{name}", show, methods=["GET"]),
         Route("/inbox/{name}", forget, methods=["DELETE"]),
     ]
+
+
+def _strict_json(raw: bytes) -> Any:
+    """JSON that can be written back out: no NaN or Infinity, no numbers beyond a float."""
+    document = json.loads(raw)
+    json.dumps(document, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return document
 
 
 def _inbox_json(request: Request, box: Inbox) -> dict[str, Any]:

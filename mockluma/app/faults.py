@@ -44,6 +44,12 @@ from mockluma.surfaces import Context
 from mockluma.web import Dialect, current_scope
 
 TRANSPORT_KEY = "mockluma.transport"
+# The control API is never subject to fault rules or triggers: a catch-all rule must not lock
+# the user out of the call that removes it. Media, uploads and storage routes stay in scope.
+_CONTROL_PATHS = tuple(
+    f"/_mockluma/{name}"
+    for name in ("health", "reset", "clock", "journal", "faults", "limits", "callbacks", "inbox")
+)
 _BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
 _NO_TRIGGERS = Triggers()
 _REASONS = {
@@ -83,7 +89,7 @@ class FaultLayer:
         return None, self.fallback
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(_CONTROL_PATHS):
             await self.app(scope, receive, send)
             return
         token = current_scope.set(scope)
@@ -104,9 +110,9 @@ class FaultLayer:
         surface, dialect = self.surface_of(path)
         body: Any = None
         triggers = _NO_TRIGGERS
-        if wants_body and _is_form_or_json(scope):
+        if wants_body and _may_be_read(scope):
             receive, raw = await _buffer(receive, self.ctx.config.max_body_bytes)
-            form = _is_form(scope)
+            form = raw is not None and _is_form(scope) and not _looks_like_json(raw)
             has_marker = triggers_on and raw is not None and _has_marker(raw, form)
             if raw is not None and (has_marker or book.needs_body(surface)):
                 body = _parse(raw, form)
@@ -192,10 +198,15 @@ def _is_form(scope: Scope) -> bool:
     return _content_type(scope).startswith(b"application/x-www-form-urlencoded")
 
 
-def _is_form_or_json(scope: Scope) -> bool:
-    # Only declared JSON or form bodies: uploads stream through untouched.
+def _may_be_read(scope: Scope) -> bool:
+    # Bodies an API may read as JSON or a form (curl -d sends JSON as a form; the APIs read it
+    # as JSON anyway). Uploads (multipart, binary, no declared type) stream through untouched.
     kind = _content_type(scope)
-    return b"json" in kind or kind.startswith(b"application/x-www-form-urlencoded")
+    return b"json" in kind or kind.startswith((b"application/x-www-form-urlencoded", b"text/"))
+
+
+def _looks_like_json(raw: bytes) -> bool:
+    return raw.lstrip()[:1] in (b"{", b"[")
 
 
 def _has_marker(raw: bytes, form: bool) -> bool:
@@ -207,7 +218,7 @@ def _parse(raw: bytes, form: bool) -> Any:
         if form:
             return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None  # the route answers a body it cannot read in its own dialect
 
 

@@ -80,7 +80,10 @@ def parse_distribution(spec: Any) -> Distribution:
         if kind == "fixed":
             return Fixed(float(spec["seconds"]))
         if kind == "uniform":
-            return Uniform(float(spec["low"]), float(spec["high"]))
+            low, high = float(spec["low"]), float(spec["high"])
+            if low > high:
+                raise ValueError(f"A uniform duration needs low <= high, not {low} > {high}.")
+            return Uniform(low, high)
         if kind == "lognormal":
             cap = spec.get("max")
             return LogNormal(

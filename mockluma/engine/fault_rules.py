@@ -107,8 +107,18 @@ def parse_rule(data: Mapping[str, Any], index: int = 0) -> Rule:
     return Rule(name, match, schedule, latency, effect, dict(data))
 
 
+_FRAMING = frozenset(("content-length", "transfer-encoding", "connection"))
+
+
 def _error(data: Mapping[str, Any]) -> HttpError:
-    return HttpError(int(data["status"]), data.get("message"), dict(data.get("headers") or {}))
+    headers = dict(data.get("headers") or {})
+    framing = sorted(name for name in headers if name.lower() in _FRAMING)
+    if framing:
+        raise RuleError(
+            f"The server sets {', '.join(framing)} itself; leave it out of the headers.",
+            "error.headers",
+        )
+    return HttpError(int(data["status"]), data.get("message"), headers)
 
 
 def _network(data: Any) -> NetworkFault:

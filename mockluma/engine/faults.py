@@ -50,6 +50,9 @@ class RuleError(ValueError):
 # -- what a rule does ----------------------------------------------------------------------
 
 
+MAX_LATENCY = 3600.0
+"""No response is held longer than an hour, whatever a distribution draws."""
+
 NETWORK_FAULTS = ("reset", "empty", "malformed", "truncated", "timeout")
 
 
@@ -318,7 +321,7 @@ class FaultBook:
                 continue
             state.fired += 1
             if latency is None and rule.latency is not None:
-                latency = rule.latency.sample(self._rng(state))
+                latency = min(rule.latency.sample(self._rng(state)), MAX_LATENCY)
             if effect is None and rule.effect is not None:
                 effect, named = rule.effect, rule.name
         if latency is None and effect is None and not generation:

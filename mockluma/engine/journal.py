@@ -12,6 +12,7 @@ import difflib
 import fnmatch
 import itertools
 import json
+import math
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -71,10 +72,23 @@ class Exchange:
 
 
 def _json(raw: bytes) -> Any:
+    """``raw`` parsed as strict JSON, or ``None``: a body the mock refused (NaN, 1e999, nesting
+    too deep) must not break the journal that recorded it."""
     try:
-        return json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
+        return json.loads(raw, parse_constant=_refuse, parse_float=_finite) if raw else None
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
+
+
+def _refuse(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 class Journal:

@@ -15,7 +15,7 @@ request), which is what the ``immediate`` progression and synchronous requests u
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from mockluma.engine.distributions import Distribution, Fixed, Uniform
@@ -50,6 +50,9 @@ def make_plan(
 ) -> Plan:
     """Sample a job's timeline under ``mode`` (or a zero-length one if ``instant``)."""
     chosen = _INSTANT if instant else timing if mode is TimingMode.REALISTIC else _QUICK
+    if instant and failure is not None:
+        # A job that must finish by the next request fails at once, too.
+        failure = replace(failure, after=0.0)
     queued_for = chosen.queued.sample(rng)
     running_for = chosen.running.sample(rng)
     return Plan(queued_for, None if stuck else running_for, failure)
