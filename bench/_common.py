@@ -33,13 +33,15 @@ DM = "/dream-machine/v1"
 
 
 def mock_settings(**overrides: Any) -> dict[str, Any]:
-    """The mock's settings for every benchmark: manual clock, fixed seed, endless credits."""
+    """The mock's settings for every benchmark: manual clock, fixed seed, endless credits, no
+    rate limits (as the pytest fixture and ``MockLuma`` default to)."""
     settings: dict[str, Any] = {
         "clock": "manual",
         "clock_start": CLOCK_START,
         "seed": 0,
         "timing": "realistic",
         "credits_cents": 1e12,
+        "rate_limits": False,
         "log_level": "warning",
     }
     settings.update(overrides)

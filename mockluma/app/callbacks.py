@@ -30,7 +30,7 @@ from starlette.types import ASGIApp
 import mockluma
 from mockluma.engine.callbacks import DeliveryFailed, Inbox
 from mockluma.surfaces import Context
-from mockluma.web import read_body
+from mockluma.web import base_url_of, read_body
 
 IN_PROCESS_HOST = "mockluma.test"
 _USER_AGENT = f"mockluma-callbacks/{mockluma.__version__}"
@@ -151,7 +151,7 @@ def callback_routes(ctx: Context, dialect: Any) -> Sequence[BaseRoute]:
 def _inbox_json(request: Request, box: Inbox) -> dict[str, Any]:
     return {
         "name": box.name,
-        "url": f"{request.base_url}_mockluma/inbox/{box.name}",
+        "url": f"{base_url_of(request)}_mockluma/inbox/{box.name}",
         "responses": box.responses,
         "delay": box.delay,
         "received": [r.to_json() for r in box.received],

@@ -38,6 +38,7 @@ from mockluma.engine.faults import (
     parse_triggers,
     pending_generation_faults,
 )
+from mockluma.routing import PrefixIndex
 from mockluma.surfaces import Context
 from mockluma.web import Dialect, current_scope
 
@@ -70,15 +71,13 @@ class FaultLayer:
     ) -> None:
         self.app = app
         self.ctx = ctx
-        # (prefix, surface name, dialect), longest prefix first.
-        self.surfaces = sorted(surfaces, key=lambda entry: -len(entry[0]))
+        self.surfaces: PrefixIndex[tuple[str | None, Dialect]] = PrefixIndex(
+            (prefix, (name, dialect)) for prefix, name, dialect in surfaces
+        )
         self.fallback = fallback
 
     def surface_of(self, path: str) -> tuple[str | None, Dialect]:
-        for prefix, name, dialect in self.surfaces:
-            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
-                return name, dialect
-        return None, self.fallback
+        return self.surfaces.find(path) or (None, self.fallback)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -16,7 +16,7 @@ from mockluma.engine.jobs import Job
 from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.dream_machine.errors import DIALECT
-from mockluma.web import bearer_token, read_json
+from mockluma.web import base_url_of, bearer_token, read_json
 
 Order = Callable[[Context, str, Mapping[str, Any]], Job]
 Check = Callable[[Mapping[str, Any]], None]
@@ -87,7 +87,7 @@ class DreamMachineRoutes:
         return validation.conform(f"{schema}.request.json", raw)
 
     def present(self, job: Job, request: Request, status: int = 200) -> Response:
-        return JSONResponse(presenters.generation(job, str(request.base_url)), status_code=status)
+        return JSONResponse(presenters.generation(job, base_url_of(request)), status_code=status)
 
     # -- handlers -------------------------------------------------------------------------
 
@@ -139,9 +139,10 @@ class DreamMachineRoutes:
         owner = self.authenticate(request)
         limit, offset = validation.list_query(request.query_params)
         jobs, total = self.ctx.simulation.page(catalog.SURFACE, owner, offset=offset, limit=limit)
+        base_url = base_url_of(request)
         return JSONResponse(
             {
-                "generations": [presenters.generation(job, str(request.base_url)) for job in jobs],
+                "generations": [presenters.generation(job, base_url) for job in jobs],
                 "count": len(jobs),
                 "has_more": offset + len(jobs) < total,
                 "limit": limit,
