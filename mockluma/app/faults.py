@@ -370,6 +370,14 @@ async def _drop(transport: asyncio.Transport | None, *, reset: bool) -> None:
 
 
 def find_transport(send: Callable[..., Any]) -> asyncio.Transport | None:
-    """The asyncio transport behind uvicorn's ``send`` (its request cycle holds it), if any."""
+    """The asyncio transport behind uvicorn's ``send`` (its request cycle holds it), if any.
+
+    uvloop's transports do not derive from :class:`asyncio.Transport`, so any object with
+    the three methods the faults use counts.
+    """
     transport = getattr(getattr(send, "__self__", None), "transport", None)
-    return transport if isinstance(transport, asyncio.Transport) else None
+    if isinstance(transport, asyncio.Transport) or all(
+        callable(getattr(transport, name, None)) for name in ("abort", "close", "get_extra_info")
+    ):
+        return transport
+    return None
