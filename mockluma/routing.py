@@ -6,12 +6,12 @@ whose path matches under another method (the 405, whose ``Allow`` header names t
 methods), so the order is part of the behaviour and routes cannot be reordered or grouped by
 method. Instead each route's literal head (its path template up to the first parameter,
 ``/generations/`` for ``/generations/{id}``) is known in advance, and a route is tried only when
-the path starts with its head: a route whose regular expression could match always passes, so
-the outcome is Starlette's own. A path no route matches is handed to Starlette's code unchanged
-(slash redirects, the 404).
+the path starts with its head (equals it, for a route without parameters): a route whose
+regular expression could match always passes, so the outcome is Starlette's own. A path no
+route matches is handed to Starlette's code unchanged (slash redirects, the 404).
 
 :class:`PrefixIndex` finds the longest mount prefix a path falls under (``/v1/luma-ai`` before
-``/v1``) with one dictionary look-up per prefix depth instead of a scan of every prefix.
+``/v1``) among the few prefixes that share the path's first segment.
 """
 
 from __future__ import annotations
@@ -37,10 +37,13 @@ class _Head:
     """The route has no parameters: only ``text`` itself can match (or ``text`` and a final
     newline, which a regular expression's ``$`` lets through)."""
 
-    def admits(self, path: str) -> bool:
+    @property
+    def segment(self) -> str | None:
+        """The first segment of every path the route matches (``None`` when it is open)."""
         if self.whole:
-            return path == self.text or (path[:-1] == self.text and path[-1:] == "\n")
-        return path.startswith(self.text)
+            return _first_segment(self.text)
+        end = self.text.find("/", 1)
+        return self.text[:end] if end > 0 else None
 
 
 def literal_head(route: BaseRoute) -> _Head:
@@ -52,33 +55,60 @@ def literal_head(route: BaseRoute) -> _Head:
     return _Head(text, whole=not brace)
 
 
+# A route to try: the text a path must start with (or, for a route without parameters, equal,
+# with a final newline as the alternative), and the route.
+_Candidate = tuple[str, str | None, BaseRoute]
+
+
 class IndexedRouter(Router):
-    """A :class:`~starlette.routing.Router` that skips routes by their literal head."""
+    """A :class:`~starlette.routing.Router` that skips routes by their literal head.
+
+    Routes are grouped by the first segment of their head; a route whose first segment is
+    open (``/{id}``) is in every group. Each group keeps the routes' own order.
+    """
 
     def __init__(
         self, routes: Sequence[BaseRoute], *, lifespan: Lifespan[Any] | None = None
     ) -> None:
         super().__init__(routes, lifespan=lifespan)
-        self._heads: list[tuple[_Head, BaseRoute]] = []
+        self._indexed = 0
+        self._groups: dict[str, tuple[_Candidate, ...]] = {}
+        self._open: tuple[_Candidate, ...] = ()
 
-    def _index(self) -> list[tuple[_Head, BaseRoute]]:
-        # Rebuilt if routes were added after construction (Router.mount, add_route...).
-        if len(self._heads) != len(self.routes):
-            self._heads = [(literal_head(route), route) for route in self.routes]
-        return self._heads
+    def _build_index(self) -> None:
+        heads = [(literal_head(route), route) for route in self.routes]
+        keys = {head.segment for head, _ in heads} - {None}
+        candidates: dict[str | None, list[_Candidate]] = {key: [] for key in keys}
+        candidates[None] = []
+        for head, route in heads:
+            candidate = (head.text, head.text + "\n" if head.whole else None, route)
+            for key in keys if head.segment is None else (head.segment,):
+                candidates[key].append(candidate)
+            if head.segment is None:
+                candidates[None].append(candidate)
+        self._open = tuple(candidates.pop(None))
+        self._groups = {key: tuple(group) for key, group in candidates.items() if key}
+        self._indexed = len(self.routes)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().app(scope, receive, send)
             return
+        if self._indexed != len(self.routes):  # routes added since (Router.mount...)
+            self._build_index()
         if "router" not in scope:
             scope["router"] = self
         path = get_route_path(scope)
+        # A final newline is stripped from the key: "$" lets "/ping\n" match "/ping".
+        candidates = self._groups.get(_first_segment(path).rstrip("\n"), self._open)
         # The loop of Router.app, over the routes that can match.
         partial: BaseRoute | None = None
         partial_scope: Scope = {}
-        for head, route in self._index():
-            if not head.admits(path):
+        for text, newline, route in candidates:
+            if newline is None:
+                if not path.startswith(text):
+                    continue
+            elif path != text and path != newline:
                 continue
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
@@ -101,28 +131,31 @@ class PrefixIndex(Generic[T]):
 
     A path is under a prefix when it equals it or continues it with ``/`` (``/v1/files`` is
     under ``/v1``, ``/v10`` is not). When two entries share a prefix, the first one counts.
+    Prefixes are grouped by their first segment, so a look-up tries only the few that share
+    the path's.
     """
 
     def __init__(self, entries: Iterable[tuple[str, T]]) -> None:
-        self._values: dict[str, T] = {}
+        values: dict[str, T] = {}
         for prefix, value in entries:
-            self._values.setdefault(prefix.rstrip("/"), value)
-        # Depth = number of segments; the deepest prefixes are the longest candidates.
-        self._depths = sorted({prefix.count("/") for prefix in self._values}, reverse=True)
+            values.setdefault(prefix.rstrip("/"), value)
+        self._root = values.pop("", None)  # "/" is a prefix of every path
+        groups: dict[str, list[tuple[str, T]]] = {}
+        for prefix, value in values.items():
+            groups.setdefault(_first_segment(prefix), []).append((prefix, value))
+        self._groups = {
+            first: tuple(sorted(group, key=lambda entry: -len(entry[0])))
+            for first, group in groups.items()
+        }
 
     def find(self, path: str) -> T | None:
-        for depth in self._depths:
-            value = self._values.get(_head(path, depth))
-            if value is not None:
+        for prefix, value in self._groups.get(_first_segment(path), ()):
+            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
                 return value
-        return None
+        return self._root if path[:1] in ("/", "") else None
 
 
-def _head(path: str, depth: int) -> str:
-    """The first ``depth`` segments of ``path`` (``/a/b`` of ``/a/b/c`` for 2), or all of it."""
-    end = 0
-    for _ in range(depth):
-        end = path.find("/", end + 1)
-        if end < 0:
-            return path
-    return path[:end]
+def _first_segment(path: str) -> str:
+    """``/a`` of ``/a/b/c`` (all of a path with one segment)."""
+    end = path.find("/", 1)
+    return path if end < 0 else path[:end]
