@@ -12,16 +12,18 @@ import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
+
+K = TypeVar("K", bound=Hashable)
 
 
 class ApiError(Exception):
@@ -35,6 +37,34 @@ class ApiError(Exception):
 
     def response(self) -> Response:
         return JSONResponse(self.body, status_code=self.status, headers=self.headers)
+
+
+class JsonBodies(Generic[K]):
+    """The JSON bodies of recently presented objects, rendered once and then reused.
+
+    Polling one generation is the most common request a mock gets, and its answer only changes
+    when the generation does; serializing it is a fifth of the cost of a GET. A surface whose
+    presenter depends on nothing but what ``key`` captures (see its ``presenters`` module) keeps
+    the bytes here. Bounded: past ``limit`` entries the oldest is dropped.
+    """
+
+    def __init__(self, limit: int = 1024) -> None:
+        self._limit = limit
+        self._bodies: dict[K, bytes] = {}
+
+    def response(self, key: K, present: Callable[[], Any], status: int = 200) -> Response:
+        """``JSONResponse(present(), status)``, with ``present`` called only for a new key."""
+        body = self._bodies.get(key)
+        if body is None:
+            # Exactly the bytes JSONResponse would send.
+            body = bytes(JSONResponse(present()).body)
+            if len(self._bodies) >= self._limit:
+                del self._bodies[next(iter(self._bodies))]
+            self._bodies[key] = body
+        return Response(body, status_code=status, media_type=JSONResponse.media_type)
+
+    def clear(self) -> None:
+        self._bodies.clear()
 
 
 class Dialect(Protocol):

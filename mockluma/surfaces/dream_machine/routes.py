@@ -12,11 +12,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockluma.engine.errors import JobNotFound
-from mockluma.engine.jobs import Job
+from mockluma.engine.jobs import Job, Phase
 from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.dream_machine.errors import DIALECT
-from mockluma.web import base_url_of, bearer_token, read_json
+from mockluma.web import JsonBodies, base_url_of, bearer_token, read_json
 
 Order = Callable[[Context, str, Mapping[str, Any]], Job]
 Check = Callable[[Mapping[str, Any]], None]
@@ -27,6 +27,9 @@ class DreamMachineRoutes:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # A generation's JSON only changes with its phase (presenters.generation); the job
+        # itself is in the key, not its id, as ids repeat after a reset with the same seed.
+        self.bodies: JsonBodies[tuple[Job, Phase, str]] = JsonBodies()
 
     def routes(self) -> Sequence[BaseRoute]:
         create, derive = self.create, self.derive
@@ -87,7 +90,10 @@ class DreamMachineRoutes:
         return validation.conform(f"{schema}.request.json", raw)
 
     def present(self, job: Job, request: Request, status: int = 200) -> Response:
-        return JSONResponse(presenters.generation(job, base_url_of(request)), status_code=status)
+        base_url = base_url_of(request)
+        return self.bodies.response(
+            (job, job.phase, base_url), lambda: presenters.generation(job, base_url), status
+        )
 
     # -- handlers -------------------------------------------------------------------------
 
