@@ -25,15 +25,18 @@ import gc
 import json
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
+import uvicorn
 from _common import (
     API_KEY,
     DM,
@@ -48,8 +51,10 @@ from _common import (
 )
 from starlette.applications import Starlette
 
+from mockluma.engine.jobs import Phase
+from mockluma.server import uvicorn_stack
 from mockluma.surfaces import Context
-from mockluma.surfaces.dream_machine import orders
+from mockluma.surfaces.dream_machine import orders, presenters
 
 LAYOUTS = {"one-key": 1, "1k-keys": 1000}
 STEP = 3600.0
@@ -187,6 +192,204 @@ def in_flight(count: int) -> dict[str, Any]:
     }
 
 
+# -- 1,000 generations in flight with callbacks, over HTTP, on a sped-up real clock ----------
+
+CALLBACK_KEY = "bench-callbacks"
+INBOX = "bench"
+LAG_TICK = 0.005
+"""Seconds the lag probe sleeps; how much later than that it wakes is the event loop's lag."""
+
+
+class _Marks:
+    """What the driver (the parent process) says on stdin: ``start``, ``created``, then EOF."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.started = asyncio.Event()
+        self.created = asyncio.Event()
+        self.times: dict[str, float] = {}
+        self._loop = loop
+
+    def listen(self) -> None:
+        def read() -> None:
+            for line in sys.stdin:
+                word = line.strip()
+                event = {"start": self.started, "created": self.created}.get(word)
+                if event is not None:
+                    self._loop.call_soon_threadsafe(self._mark, word, event)
+
+        threading.Thread(target=read, daemon=True).start()
+
+    def _mark(self, word: str, event: asyncio.Event) -> None:
+        self.times[word] = time.perf_counter()
+        event.set()
+
+
+async def _serve_with_callbacks(
+    count: int, speed: float, http: str, timeout: float
+) -> dict[str, Any]:
+    """The mock on a real clock at ``speed``, serving on loopback until ``count`` generations
+    have each had both callbacks (dreaming, completed) accepted by the mock's own inbox."""
+    app = make_mock_app(clock="real", speed=speed, timing="quick")
+    ctx: Context = app.state.mockluma
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(2048)
+    config = uvicorn.Config(app, http=http, access_log=False, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    loop = asyncio.get_running_loop()
+    marks = _Marks(loop)
+    serving = loop.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.01)
+    print(f"PORT {sock.getsockname()[1]}", flush=True)
+    marks.listen()
+
+    lags: list[tuple[float, float]] = []
+    peak_in_flight = 0
+
+    async def probe() -> None:
+        nonlocal peak_in_flight
+        account = ctx.simulation.account("dream-machine", CALLBACK_KEY)
+        samples = 0
+        while True:
+            asked = time.perf_counter()
+            await asyncio.sleep(LAG_TICK)
+            woke = time.perf_counter()
+            lags.append((woke, woke - asked - LAG_TICK))
+            samples += 1
+            if samples % 4 == 0:  # every ~20 ms
+                in_flight = sum(not job.phase.terminal for job in account.jobs.values())
+                peak_in_flight = max(peak_in_flight, in_flight)
+
+    probing = loop.create_task(probe())
+    await marks.started.wait()
+    expected = 2 * count  # dreaming and completed, for each generation
+    deadline = time.perf_counter() + timeout
+
+    def accepted() -> int:
+        box = ctx.inboxes.get(INBOX)
+        return 0 if box is None else sum(item.status == 200 for item in box.received)
+
+    while accepted() < expected and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+    done = time.perf_counter()
+    await ctx.callbacks.drain()
+    probing.cancel()
+    server.should_exit = True
+    await serving
+    sock.close()
+
+    started, created = marks.times.get("start", done), marks.times.get("created", done)
+    jobs = list(ctx.simulation.account("dream-machine", CALLBACK_KEY).jobs.values())
+    box = ctx.inboxes.get(INBOX)
+    received = box.received if box is not None else []
+    attempts = list(ctx.callbacks.attempts)
+    # How long after its update (simulated time, converted to wall time) each delivery arrived.
+    entered: dict[tuple[str | None, str | None], float] = {
+        (job.id, presenters.STATES[phase]): at for job in jobs for phase, at in job.history
+    }
+    delays = [
+        (item.at - entered[(item.generation_id, item.state)]) / speed
+        for item in received
+        if (item.generation_id, item.state) in entered
+    ]
+
+    def lag_summary(first: float, last: float) -> dict[str, float]:
+        window = [lag for at, lag in lags if first <= at <= last] or [0.0]
+        return {
+            "samples": len(window),
+            "p50_ms": percentile(window, 50) * 1e3,
+            "p99_ms": percentile(window, 99) * 1e3,
+            "max_ms": max(window) * 1e3,
+        }
+
+    return {
+        "count": count,
+        "speed": speed,
+        "http": http,
+        "loop": type(loop).__module__.split(".")[0],
+        "create_s": created - started,
+        "total_s": done - started,
+        "completed": sum(job.phase is Phase.SUCCEEDED for job in jobs),
+        "jobs": len(jobs),
+        "peak_in_flight": peak_in_flight,
+        "callbacks_expected": expected,
+        "callbacks_accepted": sum(item.status == 200 for item in received),
+        "attempts": len(attempts),
+        "attempts_failed": sum(not attempt.delivered for attempt in attempts),
+        "delivery_delay_ms": {
+            "p50": percentile(delays, 50) * 1e3,
+            "p99": percentile(delays, 99) * 1e3,
+            "max": max(delays, default=0.0) * 1e3,
+        },
+        "lag_while_creating": lag_summary(started, created),
+        "lag_while_delivering": lag_summary(created, done),
+        "lag_whole_run": lag_summary(started, done),
+    }
+
+
+def callbacks_worker(
+    count: int, speed: float, loop: str, http: str, timeout: float
+) -> dict[str, Any]:
+    factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
+    if loop == "uvloop":
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(_serve_with_callbacks(count, speed, http, timeout))
+
+
+async def _create_with_callbacks(url: str, count: int, connections: int) -> list[str]:
+    """``count`` videos, each with the mock's own inbox as its ``callback_url``."""
+    body = {**VIDEO_BODY, "callback_url": f"{url}/_mockluma/inbox/{INBOX}"}
+    headers = {"Authorization": f"Bearer {CALLBACK_KEY}"}
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    remaining = iter(range(count))
+    made: list[str] = []
+
+    async def worker() -> None:
+        async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits) as client:
+            for _ in remaining:
+                response = await client.post(f"{DM}/generations/video", json=body)
+                response.raise_for_status()
+                made.append(response.json()["id"])
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return made
+
+
+def callbacks_run(count: int, speed: float, loop: str, http: str) -> dict[str, Any]:
+    """Start the server child, create ``count`` generations over HTTP, collect its report."""
+    worker = subprocess.Popen(
+        [sys.executable, __file__, "--worker", "callbacks", str(count), str(speed), loop, http],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
+    )
+    assert worker.stdin is not None
+    assert worker.stdout is not None
+    try:
+        line = worker.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"the callbacks worker printed {line!r} instead of its port")
+        url = f"http://127.0.0.1:{int(line.split()[1])}"
+        worker.stdin.write("start\n")
+        worker.stdin.flush()
+        made = asyncio.run(_create_with_callbacks(url, count, connections=16))
+        worker.stdin.write("created\n")
+        worker.stdin.flush()
+        output, _ = worker.communicate(timeout=300)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    result["created_ids"] = len(set(made))
+    return result
+
+
 # -- the run --------------------------------------------------------------------------------
 
 
@@ -214,6 +417,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--counts", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--sample", type=int, default=2000, help="GETs timed per scenario")
     parser.add_argument("--inflight", type=int, default=1000, help="concurrent generations")
+    parser.add_argument(
+        "--callbacks", type=int, default=1000, help="generations in flight with callbacks"
+    )
+    parser.add_argument(
+        "--speed", type=float, default=2.0, help="clock speed of the callbacks run (sim s / s)"
+    )
+    parser.add_argument(
+        "--stack",
+        default=None,
+        help="LOOP+HTTP of the callbacks run (default: uvloop+httptools if installed, else "
+        "asyncio+h11)",
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -221,6 +436,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         kind, *rest = args.worker
         if kind == "inflight":
             result = in_flight(int(rest[0]))
+        elif kind == "callbacks":
+            count, speed, loop, http = rest
+            result = callbacks_worker(int(count), float(speed), loop, http, timeout=120.0)
         else:
             result = scenario(kind, int(rest[0]), int(rest[1]))
         print(json.dumps(result))
@@ -233,6 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for count in sorted(args.counts)
     ]
     burst = child("inflight", str(args.inflight))
+    loop, _, http = (args.stack or "+".join(uvicorn_stack())).partition("+")
+    delivered = callbacks_run(args.callbacks, args.speed, loop, http)
 
     print("memory: generations created through the engine, then all advanced to completed")
     rows = [
@@ -295,6 +515,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"final phases {', '.join(burst['final_phases'])})"
     )
 
+    print()
+    d = delivered
+    print(
+        f"{d['count']:,} generations with callbacks, created over HTTP "
+        f"({d['loop']}+{d['http']}, clock x{d['speed']:g}, quick timing): "
+        f"{d['completed']:,} of {d['jobs']:,} completed, peak {d['peak_in_flight']:,} in flight; "
+        f"{d['callbacks_accepted']:,} of {d['callbacks_expected']:,} callbacks accepted by the "
+        f"mock's inbox in {d['attempts']:,} attempts ({d['attempts_failed']} failed); "
+        f"created in {d['create_s']:.2f} s, all delivered {d['total_s']:.2f} s after the "
+        "first create"
+    )
+    delay = d["delivery_delay_ms"]
+    print(
+        f"delivery after each update: p50 {delay['p50']:.1f} ms, p99 {delay['p99']:.1f} ms, "
+        f"max {delay['max']:.1f} ms"
+    )
+    rows = [
+        [
+            label,
+            f"{d[key]['samples']:,}",
+            f"{d[key]['p50_ms']:.2f}",
+            f"{d[key]['p99_ms']:.2f}",
+            f"{d[key]['max_ms']:.2f}",
+        ]
+        for label, key in (
+            ("while creating (HTTP load)", "lag_while_creating"),
+            ("while delivering callbacks", "lag_while_delivering"),
+            ("whole run", "lag_whole_run"),
+        )
+    ]
+    print(f"event-loop lag (a {LAG_TICK * 1e3:g} ms sleep, woken how much later):")
+    print(table(["phase", "samples", "p50 ms", "p99 ms", "max ms"], rows))
+
     path = write_result(
         "scale",
         {
@@ -307,6 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "scenarios": scenarios,
             "get_p50_growth": growth,
             "in_flight": burst,
+            "callbacks": delivered,
             "wall_seconds": time.perf_counter() - started,
         },
     )
