@@ -1,18 +1,31 @@
-"""How the mock scales with what it stores: memory, and GET latency, at 1k, 10k and 100k jobs.
+"""How the mock scales with what it stores and with what is in flight.
 
-    .venv/bin/python bench/scale.py [--counts 1000 10000 100000] [--sample 2000] [--inflight 1000]
+    .venv/bin/python bench/scale.py [--counts 1000 10000 100000] [--sample 2000]
+        [--inflight 1000] [--callbacks 1000] [--speed 2] [--stack uvloop+httptools]
 
-Each scenario runs in a fresh child process (so its resident memory is its own). It creates the
-generations straight through the engine, as ``POST /generations/video`` would
-(``orders.create_video(ctx, owner, body)`` on ``app.state.mockluma``), either all under one API
-key or spread round-robin over 1,000 keys; advances the manual clock until every one of them is
-completed; and then times ``GET /generations/{id}`` for randomly chosen ids through
-``httpx.ASGITransport``. Memory is measured twice: resident set size (``/proc/self/statm``) in
-a first pass, and ``tracemalloc`` (Python allocations only, exact) in a second pass on a new app.
+Stored generations: each scenario runs in a fresh child process (so its resident memory is its
+own). It creates the generations straight through the engine, as ``POST /generations/video``
+would (``orders.create_video(ctx, owner, body)`` on ``app.state.mockluma``), either all under one
+API key or spread round-robin over 1,000 keys; advances the manual clock until every one of them
+is completed; and then times ``GET /generations/{id}`` for distinct randomly chosen ids, as bare
+ASGI calls (each asked twice in a row: rendered, then reused) and through
+``httpx.ASGITransport``. Memory is measured twice: resident set size (``/proc/self/statm``) in a
+first pass, and ``tracemalloc`` (Python allocations only, exact) in a second pass on a new app.
 
-Then 1,000 concurrent in-flight generations (created at the same simulated instant) are advanced
-to completion with ``simulation.advance`` and timed. Callbacks do not exist yet, so no callback
-deliveries are part of that time.
+The journal: bare ASGI GETs in batches while the journal fills to its limit and then drops its
+oldest entries; the time per GET must not change.
+
+In flight, engine only: 1,000 generations created at the same simulated instant are advanced to
+completion with ``simulation.advance`` and timed (no callbacks, no HTTP).
+
+In flight with callbacks: the mock is served on loopback by uvicorn in a child process, on a real
+clock sped up ``--speed`` times with quick timing (about 5 simulated seconds per generation).
+This process creates ``--callbacks`` videos over HTTP (16 connections), each with the mock's own
+inbox (``/_mockluma/inbox/bench``) as ``callback_url``, and the child reports when every
+generation has had both its callbacks (dreaming, completed) accepted: completions, the peak
+number in flight, attempts and failures, how long after each update its delivery arrived, and
+the event loop's lag (a 5 ms sleep repeated in the server's own loop, and how late it wakes),
+while the creates arrive and while the callbacks go out.
 
 Writes ``bench/results/scale.json``.
 """
@@ -50,6 +63,7 @@ from _common import (
     write_result,
 )
 from starlette.applications import Starlette
+from starlette.types import Message
 
 from mockluma.engine.jobs import Phase
 from mockluma.server import uvicorn_stack
@@ -101,12 +115,11 @@ def complete_all(app: Starlette) -> int:
 async def get_latencies(
     app: Starlette, made: Sequence[tuple[str, str]], sample: int, warmup: int
 ) -> list[float]:
-    """Sequential GETs of random stored generations through ``httpx.ASGITransport``."""
-    rng = random.Random(0)
-    picks = [made[rng.randrange(len(made))] for _ in range(sample + warmup)]
+    """Sequential GETs of distinct random stored generations through ``httpx.ASGITransport``."""
+    picks = random.Random(0).sample(list(made), min(len(made), sample + warmup))
     latencies = []
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost:8000"
     ) as client:
         for i, (owner, job_id) in enumerate(picks):
             started = time.perf_counter()
@@ -119,6 +132,85 @@ async def get_latencies(
             if i >= warmup:
                 latencies.append(elapsed)
     return latencies
+
+
+async def asgi_get(app: Starlette, path: str, owner: str) -> int:
+    """One ``GET`` as a bare ASGI call (no client): the app's own cost. Returns the status."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {owner}".encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return int(sent[0]["status"])
+
+
+async def raw_get_latencies(
+    app: Starlette, made: Sequence[tuple[str, str]], sample: int, warmup: int
+) -> tuple[list[float], list[float]]:
+    """Bare ASGI GETs of distinct random stored generations, each asked twice in a row: the
+    first answer is rendered, the second reuses it (the routes keep recent answers)."""
+    picks = random.Random(1).sample(list(made), min(len(made), sample + warmup))
+    first: list[float] = []
+    again: list[float] = []
+    for i, (owner, job_id) in enumerate(picks):
+        path = f"{DM}/generations/{job_id}"
+        for timings in (first, again):
+            started = time.perf_counter()
+            status = await asgi_get(app, path, owner)
+            elapsed = time.perf_counter() - started
+            if status != 200:
+                raise RuntimeError(f"GET {job_id} answered {status}")
+            if i >= warmup:
+                timings.append(elapsed)
+    return first, again
+
+
+def journal_growth(batches: int, size: int) -> dict[str, Any]:
+    """GET latency as the journal fills up to its limit and then drops its oldest entries."""
+    app = make_mock_app()
+    (owner, job_id), *_ = populate(app, [API_KEY], 1)
+    complete_all(app)
+    journal = app.state.mockluma.journal
+    path = f"{DM}/generations/{job_id}"
+
+    async def run() -> list[dict[str, float]]:
+        rows = []
+        for _ in range(batches):
+            before = len(journal)
+            latencies = []
+            for _ in range(size):
+                started = time.perf_counter()
+                await asgi_get(app, path, owner)
+                latencies.append(time.perf_counter() - started)
+            rows.append(
+                {
+                    "journal_before": before,
+                    "journal_after": len(journal),
+                    "p50_us": percentile(latencies, 50) * 1e6,
+                    "mean_us": statistics.fmean(latencies) * 1e6,
+                }
+            )
+        return rows
+
+    return {"limit": app.state.mockluma.config.journal_limit, "batches": asyncio.run(run())}
 
 
 def scenario(layout: str, count: int, sample: int) -> dict[str, Any]:
@@ -136,6 +228,8 @@ def scenario(layout: str, count: int, sample: int) -> dict[str, Any]:
         events = complete_all(app)
     gc.collect()
     rss_completed = rss_bytes() - rss_start
+    # Each pass asks by its own host name, so that neither finds answers the other left behind.
+    raw, raw_again = asyncio.run(raw_get_latencies(app, made, sample, warmup=200))
     latencies = asyncio.run(get_latencies(app, made, sample, warmup=200))
     del app, made
     gc.collect()
@@ -170,6 +264,17 @@ def scenario(layout: str, count: int, sample: int) -> dict[str, Any]:
             "p50_us": percentile(latencies, 50) * 1e6,
             "p99_us": percentile(latencies, 99) * 1e6,
         },
+        "get_raw": _summary(raw),
+        "get_raw_again": _summary(raw_again),
+    }
+
+
+def _summary(latencies: Sequence[float]) -> dict[str, float]:
+    return {
+        "requests": len(latencies),
+        "mean_us": statistics.fmean(latencies) * 1e6,
+        "p50_us": percentile(latencies, 50) * 1e6,
+        "p99_us": percentile(latencies, 99) * 1e6,
     }
 
 
@@ -417,6 +522,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--counts", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--sample", type=int, default=2000, help="GETs timed per scenario")
     parser.add_argument("--inflight", type=int, default=1000, help="concurrent generations")
+    parser.add_argument("--batches", type=int, default=12, help="batches of GETs, journal run")
+    parser.add_argument("--batch", type=int, default=1000, help="GETs per batch, journal run")
     parser.add_argument(
         "--callbacks", type=int, default=1000, help="generations in flight with callbacks"
     )
@@ -436,6 +543,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         kind, *rest = args.worker
         if kind == "inflight":
             result = in_flight(int(rest[0]))
+        elif kind == "journal":
+            result = journal_growth(int(rest[0]), int(rest[1]))
         elif kind == "callbacks":
             count, speed, loop, http = rest
             result = callbacks_worker(int(count), float(speed), loop, http, timeout=120.0)
@@ -451,6 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for count in sorted(args.counts)
     ]
     burst = child("inflight", str(args.inflight))
+    journal = child("journal", str(args.batches), str(args.batch))
     loop, _, http = (args.stack or "+".join(uvicorn_stack())).partition("+")
     delivered = callbacks_run(args.callbacks, args.speed, loop, http)
 
@@ -485,27 +595,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(headers, rows))
 
     print()
-    print(f"GET generation through httpx.ASGITransport, {args.sample} random ids, sequential")
+    print(
+        f"GET generation of {args.sample} distinct random stored ids, sequential: through "
+        "httpx.ASGITransport (what an async test does), as bare ASGI calls (the app alone), "
+        "and the same ASGI GET again at once (its answer reused)"
+    )
     rows = [
         [
             s["layout"],
             f"{s['count']:,}",
-            f"{s['get']['mean_us']:.0f}",
             f"{s['get']['p50_us']:.0f}",
             f"{s['get']['p99_us']:.0f}",
+            f"{s['get_raw']['p50_us']:.1f}",
+            f"{s['get_raw']['p99_us']:.1f}",
+            f"{s['get_raw_again']['p50_us']:.1f}",
+            f"{s['get_raw_again']['p99_us']:.1f}",
         ]
         for s in scenarios
     ]
-    print(table(["layout", "stored", "mean us", "p50 us", "p99 us"], rows))
+    headers = [
+        "layout",
+        "stored",
+        "httpx p50 us",
+        "httpx p99 us",
+        "ASGI p50 us",
+        "ASGI p99 us",
+        "again p50 us",
+        "again p99 us",
+    ]
+    print(table(headers, rows))
     growth = {}
     for layout in LAYOUTS:
         mine = [s for s in scenarios if s["layout"] == layout]
         smallest, largest = mine[0], mine[-1]
-        growth[layout] = largest["get"]["p50_us"] / smallest["get"]["p50_us"]
+        growth[layout] = {
+            via: largest[via]["p50_us"] / smallest[via]["p50_us"]
+            for via in ("get", "get_raw", "get_raw_again")
+        }
         print(
             f"{layout}: GET p50 at {largest['count']:,} / at {smallest['count']:,} stored = "
-            f"{growth[layout]:.2f}x"
+            f"{growth[layout]['get']:.2f}x (httpx), {growth[layout]['get_raw']:.2f}x (ASGI), "
+            f"{growth[layout]['get_raw_again']:.2f}x (ASGI again)"
         )
+
+    print()
+    print(
+        f"GET generation as bare ASGI calls while the journal fills (limit "
+        f"{journal['limit']:,} entries, then the oldest are dropped), {args.batch:,} per batch:"
+    )
+    rows = [
+        [
+            f"{b['journal_before']:,} -> {b['journal_after']:,}",
+            f"{b['p50_us']:.1f}",
+            f"{b['mean_us']:.1f}",
+        ]
+        for b in journal["batches"]
+    ]
+    print(table(["journal entries", "p50 us", "mean us"], rows))
 
     print()
     print(
@@ -559,6 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
             "scenarios": scenarios,
             "get_p50_growth": growth,
+            "journal": journal,
             "in_flight": burst,
             "callbacks": delivered,
             "wall_seconds": time.perf_counter() - started,
