@@ -19,7 +19,7 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 import httpx
@@ -375,9 +375,20 @@ def find_transport(send: Callable[..., Any]) -> asyncio.Transport | None:
     uvloop's transports do not derive from :class:`asyncio.Transport`, so any object with
     the three methods the faults use counts.
     """
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    if isinstance(transport, asyncio.Transport) or all(
-        callable(getattr(transport, name, None)) for name in ("abort", "close", "get_extra_info")
-    ):
-        return transport
+    transport: object = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None and _is_transport(transport.__class__):
+        return cast(asyncio.Transport, transport)
     return None
+
+
+_TRANSPORT_CLASSES: dict[type, bool] = {}
+"""Whether each class seen is a transport: a handful of classes, asked about on every request."""
+
+
+def _is_transport(kind: type) -> bool:
+    known = _TRANSPORT_CLASSES.get(kind)
+    if known is None:
+        known = _TRANSPORT_CLASSES[kind] = issubclass(kind, asyncio.Transport) or all(
+            callable(getattr(kind, name, None)) for name in ("abort", "close", "get_extra_info")
+        )
+    return known
