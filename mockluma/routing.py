@@ -99,11 +99,14 @@ class IndexedRouter(Router):
         if "router" not in scope:
             scope["router"] = self
         path = get_route_path(scope)
-        # A final newline is stripped from the key: "$" lets "/ping\n" match "/ping".
-        candidates = self._groups.get(_first_segment(path).rstrip("\n"), self._open)
+        end = path.find("/", 1)  # the first segment, as _first_segment (inlined: hot path)
+        segment = path if end < 0 else path[:end]
+        if segment[-1:] == "\n":  # "$" lets "/ping\n" match "/ping"
+            segment = segment.rstrip("\n")
+        candidates = self._groups.get(segment, self._open)
         # The loop of Router.app, over the routes that can match.
         partial: BaseRoute | None = None
-        partial_scope: Scope = {}
+        partial_scope: Scope | None = None
         for text, newline, route in candidates:
             if newline is None:
                 if not path.startswith(text):
@@ -118,7 +121,7 @@ class IndexedRouter(Router):
                 return
             if match is Match.PARTIAL and partial is None:
                 partial, partial_scope = route, child_scope
-        if partial is not None:
+        if partial is not None and partial_scope is not None:
             scope["route"] = partial
             scope.update(partial_scope)
             await partial.handle(scope, receive, send)

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
@@ -44,6 +44,9 @@ class ApiError(Exception):
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
 
 
+_JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+
+
 def json_bytes(content: Any) -> bytes:
     """The bytes ``JSONResponse(content)`` sends."""
     return _ENCODER.encode(content).encode("utf-8")
@@ -55,25 +58,45 @@ class JsonBodies(Generic[K]):
     Polling one generation is the most common request a mock gets, and its answer only changes
     when the generation does; serializing it is a fifth of the cost of a GET. A surface whose
     presenter depends on nothing but what ``key`` captures (see its ``presenters`` module) keeps
-    the bytes here. Bounded: past ``limit`` entries the oldest is dropped.
+    the bytes here, with their headers. Bounded: past ``limit`` entries the oldest is dropped.
     """
 
     def __init__(self, limit: int = 1024) -> None:
         self._limit = limit
-        self._bodies: OrderedDict[K, bytes] = OrderedDict()
+        self._answers: OrderedDict[K, _Rendered] = OrderedDict()
 
     def response(self, key: K, present: Callable[[], Any], status: int = 200) -> Response:
         """``JSONResponse(present(), status)``, with ``present`` called only for a new key."""
-        body = self._bodies.get(key)
-        if body is None:
+        answer = self._answers.get(key)
+        if answer is None:
             body = json_bytes(present())
-            if len(self._bodies) >= self._limit:
-                self._bodies.popitem(last=False)
-            self._bodies[key] = body
-        return Response(body, status_code=status, media_type=JSONResponse.media_type)
+            # The headers JSONResponse gives it, in its order.
+            headers = ((b"content-length", str(len(body)).encode()), _JSON_CONTENT_TYPE)
+            answer = _Rendered(body, headers)
+            if len(self._answers) >= self._limit:
+                self._answers.popitem(last=False)
+            self._answers[key] = answer
+        return _RenderedResponse(answer, status)
 
     def clear(self) -> None:
-        self._bodies.clear()
+        self._answers.clear()
+
+
+class _Rendered(NamedTuple):
+    body: bytes
+    raw_headers: tuple[tuple[bytes, bytes], ...]
+    """Content-Length and Content-Type, as ``JSONResponse`` sets them."""
+
+
+class _RenderedResponse(Response):
+    """A response whose body and headers were worked out before: building a ``Response``
+    anew (rendering, encoding its headers) takes longer than the whole look-up."""
+
+    def __init__(self, answer: _Rendered, status: int) -> None:
+        self.status_code = status
+        self.body = answer.body
+        self.raw_headers = list(answer.raw_headers)  # middleware may add to the list
+        self.background = None
 
 
 class Dialect(Protocol):

@@ -85,7 +85,12 @@ class FaultLayer:
             return
         token = current_scope.set(scope)
         try:
-            await self._handle(scope, receive, send)
+            if not self.ctx.faults and not (
+                scope["method"] in _BODY_METHODS and self.ctx.config.triggers
+            ):
+                await self.app(scope, receive, send)  # nothing to apply: no frame more
+            else:
+                await self._handle(scope, receive, send)
         finally:
             current_scope.reset(token)
 

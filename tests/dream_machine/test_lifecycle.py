@@ -194,3 +194,34 @@ def test_a_reset_forgets_reused_answers_even_when_ids_repeat(luma: MockLuma) -> 
         again = http.post("/generations/video", json={"model": "ray-2", "prompt": "after"})
         assert again.json()["id"] == first.json()["id"]  # same seed, same key, same order
         assert http.get(f"/generations/{again.json()['id']}").json()["request"]["prompt"] == "after"
+
+
+def test_the_list_never_shows_a_stale_page(luma: MockLuma) -> None:
+    # Pages are reused while nothing they show has changed (JsonBodies): each must still match
+    # the generations as they are now.
+    luma.reset(progression="polls:1")
+    with httpx.Client(base_url=luma.dream_machine_url, headers=AUTH) as http:
+
+        def page(limit: int = 2) -> dict[str, Any]:
+            answer: dict[str, Any] = http.get(f"/generations?limit={limit}").json()
+            return answer
+
+        ids = [
+            http.post(
+                "/generations/video", json={"model": "ray-2", "prompt": f"number {i}"}
+            ).json()["id"]
+            for i in range(3)
+        ]
+        assert [g["state"] for g in page()["generations"]] == ["queued", "queued"]
+        assert page()["has_more"] is True
+        http.get(f"/generations/{ids[2]}")  # one poll: dreaming
+        assert [g["state"] for g in page()["generations"]] == ["dreaming", "queued"]
+        http.delete(f"/generations/{ids[0]}")
+        assert page()["has_more"] is False
+        assert [g["id"] for g in page(10)["generations"]] == [ids[2], ids[1]]
+        newest = http.post(
+            "/generations/video", json={"model": "ray-2", "prompt": "number 3"}
+        ).json()
+        assert [g["id"] for g in page()["generations"]] == [newest["id"], ids[2]]
+        polled = [http.get(f"/generations/{g['id']}").json() for g in page(10)["generations"]]
+        assert page(10)["generations"] == polled  # each poll moved one on; the list follows

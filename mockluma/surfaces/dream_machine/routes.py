@@ -30,6 +30,8 @@ class DreamMachineRoutes:
         # A generation's JSON only changes with its phase (presenters.generation); the job
         # itself is in the key, not its id, as ids repeat after a reset with the same seed.
         self.bodies: JsonBodies[tuple[Job, Phase, str]] = JsonBodies()
+        # A page of the list likewise, keyed by everything its JSON shows.
+        self.pages: JsonBodies[tuple[object, ...]] = JsonBodies(limit=256)
 
     def routes(self) -> Sequence[BaseRoute]:
         create, derive = self.create, self.derive
@@ -146,14 +148,17 @@ class DreamMachineRoutes:
         limit, offset = validation.list_query(request.query_params)
         jobs, total = self.ctx.simulation.page(catalog.SURFACE, owner, offset=offset, limit=limit)
         base_url = base_url_of(request)
-        return JSONResponse(
-            {
+        has_more = offset + len(jobs) < total
+        key = (base_url, limit, offset, has_more, *((job, job.phase) for job in jobs))
+        return self.pages.response(
+            key,
+            lambda: {
                 "generations": [presenters.generation(job, base_url) for job in jobs],
                 "count": len(jobs),
-                "has_more": offset + len(jobs) < total,
+                "has_more": has_more,
                 "limit": limit,
                 "offset": offset,
-            }
+            },
         )
 
     async def concepts(self, request: Request) -> Response:
