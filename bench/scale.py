@@ -56,6 +56,7 @@ from _common import (
     REPO_ROOT,
     VIDEO_BODY,
     Stopwatch,
+    asgi_call,
     make_mock_app,
     mock_settings,
     percentile,
@@ -63,7 +64,6 @@ from _common import (
     write_result,
 )
 from starlette.applications import Starlette
-from starlette.types import Message
 
 from mockluma.engine.jobs import Phase
 from mockluma.server import uvicorn_stack
@@ -136,30 +136,8 @@ async def get_latencies(
 
 async def asgi_get(app: Starlette, path: str, owner: str) -> int:
     """One ``GET`` as a bare ASGI call (no client): the app's own cost. Returns the status."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {owner}".encode())],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    return int(sent[0]["status"])
+    status, _ = await asgi_call(app, "GET", path, owner)
+    return status
 
 
 async def raw_get_latencies(
