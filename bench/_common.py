@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message
 
 import mockluma
 
@@ -33,13 +34,15 @@ DM = "/dream-machine/v1"
 
 
 def mock_settings(**overrides: Any) -> dict[str, Any]:
-    """The mock's settings for every benchmark: manual clock, fixed seed, endless credits."""
+    """The mock's settings for every benchmark: manual clock, fixed seed, endless credits, no
+    rate limits (as the pytest fixture and ``MockLuma`` default to)."""
     settings: dict[str, Any] = {
         "clock": "manual",
         "clock_start": CLOCK_START,
         "seed": 0,
         "timing": "realistic",
         "credits_cents": 1e12,
+        "rate_limits": False,
         "log_level": "warning",
     }
     settings.update(overrides)
@@ -126,3 +129,46 @@ class Stopwatch:
 
     def __exit__(self, *exc_info: object) -> None:
         self.seconds = time.perf_counter() - self._start
+
+
+async def asgi_call(
+    app: ASGIApp, method: str, path: str, api_key: str, body: bytes = b""
+) -> tuple[int, bytes]:
+    """One request as a bare ASGI call (no client, no socket): the app's own cost. Returns the
+    status and the body."""
+    headers = [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {api_key}".encode())]
+    if body:
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    sent: list[Message] = []
+    delivered = False
+
+    async def receive() -> Message:
+        nonlocal delivered
+        if delivered:
+            return {"type": "http.disconnect"}
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    answer = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return int(sent[0]["status"]), answer

@@ -25,10 +25,12 @@ import asyncio
 import base64
 import contextlib
 import importlib.util
+import itertools
 import json
 import os
 import selectors
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,6 +47,8 @@ from _common import API_KEY, BENCH_DIR, DM, VIDEO_BODY, percentile, table, write
 
 CREATE_KEY = "bench-create"
 """Creates go to their own key, so the list and GET answers of ``bench`` never change."""
+ROTATE_KEY = "bench-rotate"
+"""The generations asked in turn: more than the routes keep answers for, so none is reused."""
 
 SERVER_CPU = 0
 LOADER_CPU = 1
@@ -124,6 +128,8 @@ class Target:
     """The route template the bare app registers (the mock's own template)."""
     api_key: str = API_KEY
     body: bytes | None = None
+    rotate: tuple[str, ...] = ()
+    """Paths asked in turn instead of ``path`` (each one once per ``len(rotate)`` requests)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +226,9 @@ class ServerProcess:
 # -- setting up the mock and capturing its answers ------------------------------------------
 
 
-def prepare_mock(url: str) -> list[Target]:
-    """Give ``bench`` 20 completed videos; return the targets, in the order they are run."""
+def prepare_mock(url: str, rotate: int) -> list[Target]:
+    """Give ``bench`` 20 completed videos, and ``bench-rotate`` ``rotate`` more; return the
+    targets, in the order they are run."""
     headers = {"Authorization": f"Bearer {API_KEY}"}
     with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
         ids = []
@@ -229,6 +236,14 @@ def prepare_mock(url: str) -> list[Target]:
             response = client.post(f"{DM}/generations/video", json=dict(VIDEO_BODY))
             response.raise_for_status()
             ids.append(response.json()["id"])
+        many = []
+        rotating = {"Authorization": f"Bearer {ROTATE_KEY}"}
+        for _ in range(rotate):
+            response = client.post(
+                f"{DM}/generations/video", json=dict(VIDEO_BODY), headers=rotating
+            )
+            response.raise_for_status()
+            many.append(response.json()["id"])
         client.post("/_mockluma/clock/advance", json={"seconds": 3600}).raise_for_status()
         generation = client.get(f"{DM}/generations/{ids[0]}").json()
     if generation["state"] != "completed":
@@ -241,6 +256,15 @@ def prepare_mock(url: str) -> list[Target]:
             "GET",
             f"{DM}/generations/{ids[0]}",
             f"{DM}/generations/{{id}}",
+        ),
+        Target(
+            "get-many",
+            f"GET generation, {rotate:,} in turn",
+            "GET",
+            f"{DM}/generations/{many[0]}",
+            f"{DM}/generations/{{id}}",
+            api_key=ROTATE_KEY,
+            rotate=tuple(f"{DM}/generations/{job_id}" for job_id in many),
         ),
         Target(
             "list", "GET list ?limit=10", "GET", f"{DM}/generations?limit=10", f"{DM}/generations"
@@ -270,17 +294,31 @@ def fetch(url: str, target: Target) -> Capture:
     return Capture(response.status_code, response.headers.get("content-type", ""), response.content)
 
 
+def served_by_bare(targets: Sequence[Target], captures: dict[str, Capture]) -> dict[str, Capture]:
+    """What the bare app answers to each target: the capture of the first target with the same
+    method and route (GET generation and its in-turn variant share one route; their answers
+    differ only in the id, and have the same size)."""
+    first: dict[tuple[str, str], Capture] = {}
+    for target in targets:
+        first.setdefault((target.method, target.route), captures[target.key])
+    return {target.key: first[(target.method, target.route)] for target in targets}
+
+
 def bare_spec(targets: Sequence[Target], captures: dict[str, Capture]) -> list[dict[str, Any]]:
-    return [
-        {
-            "method": target.method,
-            "route": target.route,
-            "status": captures[target.key].status,
-            "content_type": captures[target.key].content_type,
-            "body_b64": base64.b64encode(captures[target.key].body).decode("ascii"),
-        }
-        for target in targets
-    ]
+    spec: dict[tuple[str, str], dict[str, Any]] = {}
+    for target in targets:
+        capture = captures[target.key]
+        spec.setdefault(
+            (target.method, target.route),
+            {
+                "method": target.method,
+                "route": target.route,
+                "status": capture.status,
+                "content_type": capture.content_type,
+                "body_b64": base64.b64encode(capture.body).decode("ascii"),
+            },
+        )
+    return list(spec.values())
 
 
 # -- load generators ------------------------------------------------------------------------
@@ -288,6 +326,13 @@ def bare_spec(targets: Sequence[Target], captures: dict[str, Capture]) -> list[d
 
 def run_wrk(url: str, target: Target, duration: int, connections: int) -> Load:
     lua = ""
+    if target.rotate:
+        lua += f"paths = {{{', '.join(json.dumps(path) for path in target.rotate)}}}\n"
+        lua += "turn = 0\n"
+        lua += "request = function()\n"
+        lua += "  turn = turn % #paths + 1\n"
+        lua += "  return wrk.format(nil, paths[turn])\n"
+        lua += "end\n"
     if target.method != "GET":
         lua += f"wrk.method = {json.dumps(target.method)}\n"
     if target.body is not None:
@@ -343,6 +388,8 @@ async def _python_load(url: str, target: Target, duration: float, connections: i
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     deadline = time.perf_counter() + duration
 
+    paths = itertools.cycle(target.rotate or (target.path,))
+
     async def worker() -> None:
         nonlocal errors
         async with httpx.AsyncClient(
@@ -351,7 +398,7 @@ async def _python_load(url: str, target: Target, duration: float, connections: i
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
                 try:
-                    response = await client.request(target.method, target.path, content=target.body)
+                    response = await client.request(target.method, next(paths), content=target.body)
                 except httpx.HTTPError:
                     errors += 1
                     continue
@@ -400,13 +447,17 @@ def bench_stack(
         mock = stack_of_servers.enter_context(
             ServerProcess("mock", stack, cpu=cpu, profile=profile)
         )
-        targets = [t for t in prepare_mock(mock.url) if t.key in args.endpoints]
+        targets = [t for t in prepare_mock(mock.url, args.rotate) if t.key in args.endpoints]
         captures = {target.key: fetch(mock.url, target) for target in targets}
         spec = Path(scratch) / "bare.json"
         spec.write_text(json.dumps(bare_spec(targets, captures)), encoding="utf-8")
         bare = stack_of_servers.enter_context(ServerProcess("bare", stack, spec=spec, cpu=cpu))
+        served = served_by_bare(targets, captures)
         for target in targets:
-            if target.method == "GET" and fetch(bare.url, target) != captures[target.key]:
+            same_size = len(served[target.key].body) == len(captures[target.key].body)
+            if target.method == "GET" and (
+                fetch(bare.url, target) != served[target.key] or not same_size
+            ):
                 raise RuntimeError(f"the bare app's answer to {target.name} differs")
         urls = {"mock": mock.url, "bare": bare.url}
         if args.warmup > 0:
@@ -442,6 +493,29 @@ def bench_stack(
     return {"stack": stack.label, "uvicorn": stack.uvicorn_settings(), "endpoints": rows}
 
 
+def median_of(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One stack's results over several runs, each number the median of the runs' numbers."""
+    first = results[0]
+    rows = []
+    for index, row in enumerate(first["endpoints"]):
+        same = [result["endpoints"][index] for result in results]
+        rows.append(
+            {
+                **{key: row[key] for key in ("endpoint", "name", "method", "path")},
+                **{
+                    app: {
+                        key: statistics.median(other[app][key] for other in same)
+                        for key in ("rps", "p50_ms", "p99_ms")
+                    }
+                    for app in ("mock", "bare")
+                },
+                "ratio": statistics.median(other["ratio"] for other in same),
+                "ratios": [other["ratio"] for other in same],
+            }
+        )
+    return {"stack": first["stack"], "uvicorn": first["uvicorn"], "endpoints": rows}
+
+
 def print_stack(result: dict[str, Any], loader: str, args: argparse.Namespace) -> None:
     print()
     settings = result["uvicorn"]
@@ -473,6 +547,11 @@ def print_stack(result: dict[str, Any], loader: str, args: argparse.Namespace) -
         "bare p50 ms",
         "bare p99 ms",
     ]
+    spread = [row.get("ratios") for row in result["endpoints"]]
+    if all(spread):
+        headers.append("runs' mock/bare")
+        for cells, ratios in zip(rows, spread, strict=True):
+            cells.append(" ".join(f"{ratio:.0%}" for ratio in ratios or ()))
     print(table(headers, rows))
     for row in result["endpoints"]:
         if row["endpoint"] == GOAL_ENDPOINT:
@@ -524,6 +603,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per app")
     parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="whole measurements, each with fresh servers; with more than one, the last tables "
+        "give the medians",
+    )
+    parser.add_argument(
         "--connections",
         type=int,
         default=None,
@@ -540,8 +626,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--endpoints",
         nargs="+",
-        choices=("get", "list", "credits", "media", "create"),
-        default=["get", "list", "credits", "media", "create"],
+        choices=("get", "get-many", "list", "credits", "media", "create"),
+        default=["get", "get-many", "list", "credits", "media", "create"],
+    )
+    parser.add_argument(
+        "--rotate",
+        type=int,
+        default=2000,
+        help="generations asked in turn by the get-many row (more than the 1,024 answers the "
+        "routes keep)",
     )
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and loader CPUs")
     parser.add_argument(
@@ -575,13 +668,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{'server on CPU 0, loader on CPU 1' if cpu is not None else 'no CPU pinning'}"
     )
     started = time.perf_counter()
-    results = []
-    for stack in stacks:
-        result = bench_stack(stack, loader, args, cpu)
-        results.append(result)
-        print_stack(result, loader, args)
-    if len(results) > 1:
-        print_comparison(results)
+    runs: list[list[dict[str, Any]]] = []
+    for number in range(args.runs):
+        if args.runs > 1:
+            print(f"\n=== run {number + 1} of {args.runs}")
+        results = []
+        for stack in stacks:
+            result = bench_stack(stack, loader, args, cpu)
+            results.append(result)
+            print_stack(result, loader, args)
+        runs.append(results)
+    medians = [median_of(list(same_stack)) for same_stack in zip(*runs, strict=True)]
+    if args.runs > 1:
+        print(f"\n=== medians of {args.runs} runs (mock/bare: the median of the runs' ratios)")
+        for result in medians:
+            print_stack(result, loader, args)
+    if len(medians) > 1:
+        print_comparison(medians)
     path = write_result(
         "server_throughput",
         {
@@ -590,11 +693,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "connections": args.connections,
                 "duration_s": args.duration,
                 "rounds": args.rounds,
+                "runs": args.runs,
                 "warmup_s": args.warmup,
                 "pinned": cpu is not None,
                 "goal": {"endpoint": GOAL_ENDPOINT, "min_ratio": GOAL_RATIO},
             },
-            "stacks": results,
+            "stacks": medians,
+            "runs": runs,
             "wall_seconds": time.perf_counter() - started,
         },
     )

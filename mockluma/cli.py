@@ -95,6 +95,7 @@ def serve(config: Config) -> None:
     import uvicorn
 
     from mockluma.app import SURFACES, create_app
+    from mockluma.server import uvicorn_stack
 
     app = create_app(config)
     # Bind first, so that port 0 resolves to a real port before anything is printed.
@@ -130,9 +131,20 @@ def serve(config: Config) -> None:
         print(f"scenario: {config.scenario} ({len(config.faults)} fault rules)")
     limits = "on" if config.rate_limits else "off"
     triggers = "on" if config.triggers else "off"
-    print(f"rate limits: {limits}, in-band triggers: {triggers}. Press Ctrl-C to stop.", flush=True)
+    loop, http = uvicorn_stack()
+    print(f"rate limits: {limits}, in-band triggers: {triggers}. Served with {loop} and {http}.")
+    print("Press Ctrl-C to stop.", flush=True)
+    # "auto": uvloop and httptools when installed (the `fast` extra), asyncio and h11 otherwise.
+    # No access log: a line per request would cost more than the request.
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level=config.log_level, access_log=False, lifespan="on")
+        uvicorn.Config(
+            app,
+            loop="auto",
+            http="auto",
+            log_level=config.log_level,
+            access_log=False,
+            lifespan="on",
+        )
     )
     # Uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal; that is a clean stop.
     with contextlib.suppress(KeyboardInterrupt):

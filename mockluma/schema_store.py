@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -18,6 +18,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mockluma.resources import data_dir
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver
 
 BASE_URI = "https://mockluma.local/schemas/"
 ROUTE_MAP_FILE = "routes.json"
@@ -65,8 +68,13 @@ def schema(name: str) -> dict[str, Any]:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
-    """The validator for ``schemas/<name>`` (for example ``dream-machine/ping.response.json``)."""
-    return Draft202012Validator(schema(name), registry=registry())
+    """The validator for ``schemas/<name>`` (for example ``dream-machine/ping.response.json``).
+
+    It checks the schema with every ``$ref`` replaced by what it points to (see
+    :func:`dereferenced`), which is what the schema means: resolving a reference on each use
+    was more than half the cost of checking a create request.
+    """
+    return Draft202012Validator(dereferenced(name), registry=registry())
 
 
 def first_error(name: str, instance: Any) -> ValidationError | None:
@@ -152,3 +160,72 @@ def _json_type(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return "object"
+
+
+# -- references inlined ---------------------------------------------------------------------
+
+# Keywords whose value is a schema, a list of schemas, or a mapping of names to schemas: the
+# only places a "$ref" is a reference (elsewhere, as in an enum, it is data).
+_SCHEMA = frozenset(
+    {
+        "additionalProperties", "contains", "else", "if", "items", "not", "propertyNames",
+        "then", "unevaluatedItems", "unevaluatedProperties",
+    }
+)  # fmt: skip
+_SCHEMA_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SCHEMA_MAP = frozenset({"dependentSchemas", "patternProperties", "properties"})
+_UNSUPPORTED = frozenset({"$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor"})
+
+
+class _KeepReferences(Exception):
+    """The schema cannot be dereferenced safely; it is used as written."""
+
+
+def dereferenced(name: str) -> dict[str, Any]:
+    """``schemas/<name>`` with each ``$ref`` replaced by the schema it points to.
+
+    A reference alone becomes its target; a reference with sibling keywords becomes
+    ``allOf: [target]`` in its place (keyword order kept), which validates, and words errors,
+    the same way. Schemas this cannot treat exactly (recursive references, dynamic references,
+    an ``$id`` inside a document, a reference beside an ``allOf``) are returned as written;
+    ``tests/contracts/test_dereferenced_schemas.py`` checks both forms give the same errors.
+    """
+    original = schema(name)
+    try:
+        inlined = _inline(original, registry().resolver(BASE_URI + name), frozenset(), root=True)
+    except _KeepReferences:
+        return original
+    assert isinstance(inlined, dict)
+    return inlined
+
+
+def _inline(node: Any, resolver: Resolver[Any], seen: frozenset[int], *, root: bool = False) -> Any:
+    """``node`` with its references inlined; ``seen`` holds the targets being inlined, and
+    ``root`` says whether ``node`` is a document's top (the one place an ``$id`` may be)."""
+    if not isinstance(node, dict):
+        return node
+    copy: dict[str, Any] = {}
+    for keyword, value in node.items():
+        if keyword in _UNSUPPORTED or (keyword == "$id" and not root):
+            raise _KeepReferences(keyword)
+        if keyword == "$ref":
+            if not isinstance(value, str) or "allOf" in node:
+                raise _KeepReferences(keyword)
+            resolved = resolver.lookup(value)
+            if id(resolved.contents) in seen:
+                raise _KeepReferences("a recursive reference")
+            # A whole document keeps its "$id" (then an embedded resource, as 2020-12 allows).
+            contents = resolved.contents
+            target = _inline(contents, resolved.resolver, seen | {id(contents)}, root=True)
+            if len(node) == 1:
+                return target
+            copy["allOf"] = [target]
+        elif keyword in _SCHEMA:
+            copy[keyword] = _inline(value, resolver, seen)
+        elif keyword in _SCHEMA_LIST and isinstance(value, list):
+            copy[keyword] = [_inline(item, resolver, seen) for item in value]
+        elif keyword in _SCHEMA_MAP and isinstance(value, dict):
+            copy[keyword] = {key: _inline(item, resolver, seen) for key, item in value.items()}
+        else:
+            copy[keyword] = value
+    return copy

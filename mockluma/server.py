@@ -9,6 +9,7 @@ signal handlers outside the main thread, so Ctrl-C still reaches the test runner
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import socket
 import threading
 from collections.abc import Callable, Coroutine
@@ -19,6 +20,13 @@ import uvicorn
 from starlette.types import ASGIApp
 
 T = TypeVar("T")
+
+
+def uvicorn_stack() -> tuple[str, str]:
+    """The event loop and the HTTP parser uvicorn's ``"auto"`` settings pick here."""
+    loop = "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+    return loop, http
 
 
 class LoopThread:
@@ -97,8 +105,10 @@ class ThreadedServer:
         sock.bind((self.host, self._requested_port))
         self.port = sock.getsockname()[1]
         ready = threading.Event()
+        # The event loop is LoopThread's own asyncio loop (handle controls run on it); the HTTP
+        # parser is uvicorn's pick: httptools when installed, else h11.
         config = uvicorn.Config(
-            self.app, log_level=self._log_level, access_log=False, lifespan="on"
+            self.app, http="auto", log_level=self._log_level, access_log=False, lifespan="on"
         )
         self._server = _Server(config, ready)
         self.loop.start()

@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
-from starlette.types import Receive, Scope, Send
+from starlette.routing import BaseRoute, Mount
+from starlette.types import ExceptionHandler, Lifespan, Receive, Scope, Send
 
 from mockluma import route_map
 from mockluma.app.admin import ADMIN_DIALECT, admin_routes
@@ -39,6 +40,7 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limiter, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
+from mockluma.routing import IndexedRouter, PrefixIndex
 from mockluma.scenario import ScenarioError
 from mockluma.surfaces import Context, Surface
 from mockluma.surfaces.agents import AGENTS
@@ -108,15 +110,17 @@ def build_context(config: Config) -> Context:
     )
 
 
+def surface_index(surfaces: Sequence[Surface]) -> PrefixIndex[Surface]:
+    """Each surface by each of its prefixes, for longest-prefix look-ups."""
+    return PrefixIndex((prefix, surface) for surface in surfaces for prefix in surface.prefixes)
+
+
 def surface_for(path: str) -> Surface | None:
-    """The surface serving ``path`` (the longest matching prefix wins)."""
-    best: Surface | None = None
-    longest = -1
-    for surface in SURFACES:
-        for prefix in surface.prefixes:
-            if (path == prefix or path.startswith(prefix + "/")) and len(prefix) > longest:
-                best, longest = surface, len(prefix)
-    return best
+    """The surface serving ``path`` (the longest matching prefix wins).
+
+    The app itself looks paths up in an index it builds once (:func:`surface_index`).
+    """
+    return surface_index(SURFACES).find(path)
 
 
 class MockApp(Starlette):
@@ -126,13 +130,28 @@ class MockApp(Starlette):
     fault breaks, and the fault layer can reach the connection itself.
     """
 
-    def __init__(self, ctx: Context, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        routes: Sequence[BaseRoute],
+        exception_handlers: Mapping[Any, ExceptionHandler],
+        lifespan: Lifespan[Starlette],
+        middleware: Sequence[Middleware],
+        find_surface: Callable[[str], Surface | None],
+    ) -> None:
+        super().__init__(
+            routes=routes,
+            exception_handlers=exception_handlers,
+            lifespan=lifespan,
+            middleware=middleware,
+        )
+        self.router = IndexedRouter(routes, lifespan=lifespan)
         self.state.mockluma = ctx
         surfaces = [(prefix, s.name, s.dialect) for s in SURFACES for prefix in s.prefixes]
         inner = FaultLayer(super().__call__, ctx, surfaces, ADMIN_DIALECT)
         # Surface headers (X-Request-Id...) go on every answer, injected faults and 500s too.
-        self._outer = JournalMiddleware(SurfaceHeadersMiddleware(inner, surface_for), ctx)
+        self._outer = JournalMiddleware(SurfaceHeadersMiddleware(inner, find_surface), ctx)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -147,6 +166,7 @@ def create_app(config: Config | None = None) -> Starlette:
     ctx = build_context(config or build_config())
     # Every shipped schema and route map is loaded and checked here, once, not on a request.
     route_map.check_all()
+    find_surface = surface_index(SURFACES).find
     mounts = [mount for surface in SURFACES for mount in surface.mounts(ctx)]
     # Longest prefix first, so a surface mounted under another's prefix gets its own paths.
     routes = sorted(mounts, key=lambda mount: -len(mount.path))
@@ -157,19 +177,19 @@ def create_app(config: Config | None = None) -> Starlette:
         *media_routes(ctx),
     ]
     control.extend(
-        Mount(f"/{surface.name}", routes=list(surface.side_routes(ctx)))
+        Mount(f"/{surface.name}", app=IndexedRouter(list(surface.side_routes(ctx))))
         for surface in SURFACES
         if surface.side_routes is not None
     )
-    routes.append(Mount(ADMIN_PREFIX, routes=control))
+    routes.append(Mount(ADMIN_PREFIX, app=IndexedRouter(control)))
 
     def dialect_for(path: str) -> Dialect:
-        surface = surface_for(path)
+        surface = find_surface(path)
         return ADMIN_DIALECT if surface is None else surface.dialect
 
     async def rate_limited(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RateLimited)
-        surface = surface_for(request.url.path)
+        surface = find_surface(request.url.path)
         if surface is None:
             return ADMIN_DIALECT.error(429, str(exc)).response()
         return surface.too_many_requests(exc).response()
@@ -204,7 +224,7 @@ def create_app(config: Config | None = None) -> Starlette:
         error = dialect.error(500, message)
         # This answer is sent from outside every middleware, so the surface's headers are
         # added here.
-        surface = surface_for(request.url.path)
+        surface = find_surface(request.url.path)
         if surface is not None and surface.response_headers is not None:
             error.headers.update(surface.response_headers(request.headers))
         return error.response()
@@ -234,6 +254,7 @@ def create_app(config: Config | None = None) -> Starlette:
         },
         lifespan=lifespan,
         middleware=middleware,
+        find_surface=find_surface,
     )
     sender = ctx.callbacks.sender
     if isinstance(sender, HttpSender):

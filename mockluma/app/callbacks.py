@@ -30,46 +30,61 @@ from starlette.types import ASGIApp
 import mockluma
 from mockluma.engine.callbacks import DeliveryFailed, Inbox
 from mockluma.surfaces import Context
-from mockluma.web import read_body
+from mockluma.web import base_url_of, read_body
 
 IN_PROCESS_HOST = "mockluma.test"
 _USER_AGENT = f"mockluma-callbacks/{mockluma.__version__}"
 
 
 class HttpSender:
-    """POSTs callback bodies with httpx; one client per event loop."""
+    """POSTs callback bodies with httpx; one client per event loop.
+
+    At most :attr:`parallel` POSTs are on the wire at once; the others wait their turn before
+    their timeout starts, so the timeout measures the receiver alone. Handing httpx a thousand
+    requests at once instead (a thousand generations finishing together) queued them in its
+    connection pool, whose bookkeeping then held the event loop for seconds at a time, and the
+    waits counted against each attempt's timeout.
+    """
+
+    parallel = 32
 
     def __init__(self, app: ASGIApp | None = None) -> None:
         self._app = app
         self._client: httpx.AsyncClient | None = None
+        self._turns: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def bind(self, app: ASGIApp) -> None:
         self._app = app
 
-    def _client_for_loop(self) -> httpx.AsyncClient:
+    def _client_for_loop(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
         loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
+        if self._client is None or self._turns is None or self._loop is not loop:
             mounts: dict[str, httpx.AsyncBaseTransport] = {}
             if self._app is not None:
                 mounts[f"all://{IN_PROCESS_HOST}"] = httpx.ASGITransport(app=self._app)
-            self._client = httpx.AsyncClient(mounts=mounts, follow_redirects=False)
+            limits = httpx.Limits(
+                max_connections=self.parallel, max_keepalive_connections=self.parallel
+            )
+            self._client = httpx.AsyncClient(mounts=mounts, follow_redirects=False, limits=limits)
+            self._turns = asyncio.Semaphore(self.parallel)
             self._loop = loop
-        return self._client
+        return self._client, self._turns
 
     async def __call__(self, url: str, body: bytes, timeout: float) -> int:
-        client = self._client_for_loop()
-        try:
-            response = await client.post(
-                url,
-                content=body,
-                headers={"content-type": "application/json", "user-agent": _USER_AGENT},
-                timeout=timeout,
-            )
-        except httpx.TimeoutException:
-            raise DeliveryFailed(f"no answer within {timeout:g} s") from None
-        except httpx.HTTPError as exc:
-            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
+        client, turns = self._client_for_loop()
+        async with turns:
+            try:
+                response = await client.post(
+                    url,
+                    content=body,
+                    headers={"content-type": "application/json", "user-agent": _USER_AGENT},
+                    timeout=timeout,
+                )
+            except httpx.TimeoutException:
+                raise DeliveryFailed(f"no answer within {timeout:g} s") from None
+            except httpx.HTTPError as exc:
+                raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
         return response.status_code
 
     async def close(self) -> None:
@@ -163,7 +178,7 @@ def _strict_json(raw: bytes) -> Any:
 def _inbox_json(request: Request, box: Inbox) -> dict[str, Any]:
     return {
         "name": box.name,
-        "url": f"{request.base_url}_mockluma/inbox/{box.name}",
+        "url": f"{base_url_of(request)}_mockluma/inbox/{box.name}",
         "responses": box.responses,
         "delay": box.delay,
         "received": [r.to_json() for r in box.received],

@@ -19,7 +19,7 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 import httpx
@@ -40,6 +40,7 @@ from mockluma.engine.triggers import (
     find_markers,
     parse_triggers,
 )
+from mockluma.routing import PrefixIndex
 from mockluma.surfaces import Context
 from mockluma.web import Dialect, current_scope
 
@@ -78,15 +79,13 @@ class FaultLayer:
     ) -> None:
         self.app = app
         self.ctx = ctx
-        # (prefix, surface name, dialect), longest prefix first.
-        self.surfaces = sorted(surfaces, key=lambda entry: -len(entry[0]))
+        self.surfaces: PrefixIndex[tuple[str | None, Dialect]] = PrefixIndex(
+            (prefix, (name, dialect)) for prefix, name, dialect in surfaces
+        )
         self.fallback = fallback
 
     def surface_of(self, path: str) -> tuple[str | None, Dialect]:
-        for prefix, name, dialect in self.surfaces:
-            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
-                return name, dialect
-        return None, self.fallback
+        return self.surfaces.find(path) or (None, self.fallback)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(_CONTROL_PATHS):
@@ -94,7 +93,12 @@ class FaultLayer:
             return
         token = current_scope.set(scope)
         try:
-            await self._handle(scope, receive, send)
+            if not self.ctx.faults and not (
+                scope["method"] in _BODY_METHODS and self.ctx.config.triggers
+            ):
+                await self.app(scope, receive, send)  # nothing to apply: no frame more
+            else:
+                await self._handle(scope, receive, send)
         finally:
             current_scope.reset(token)
 
@@ -390,6 +394,25 @@ async def _drop(transport: asyncio.Transport | None, *, reset: bool) -> None:
 
 
 def find_transport(send: Callable[..., Any]) -> asyncio.Transport | None:
-    """The asyncio transport behind uvicorn's ``send`` (its request cycle holds it), if any."""
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    return transport if isinstance(transport, asyncio.Transport) else None
+    """The asyncio transport behind uvicorn's ``send`` (its request cycle holds it), if any.
+
+    uvloop's transports do not derive from :class:`asyncio.Transport`, so any object with
+    the three methods the faults use counts.
+    """
+    transport: object = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None and _is_transport(transport.__class__):
+        return cast(asyncio.Transport, transport)
+    return None
+
+
+_TRANSPORT_CLASSES: dict[type, bool] = {}
+"""Whether each class seen is a transport: a handful of classes, asked about on every request."""
+
+
+def _is_transport(kind: type) -> bool:
+    known = _TRANSPORT_CLASSES.get(kind)
+    if known is None:
+        known = _TRANSPORT_CLASSES[kind] = issubclass(kind, asyncio.Transport) or all(
+            callable(getattr(kind, name, None)) for name in ("abort", "close", "get_extra_info")
+        )
+    return known

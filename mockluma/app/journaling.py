@@ -8,6 +8,8 @@ body of those is kept (the files are served from disk, and uploads are never sto
 
 from __future__ import annotations
 
+import functools
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockluma.engine.journal import BODY_LIMIT
@@ -26,12 +28,18 @@ def _api_key(scope: Scope) -> str | None:
         return noted
     for name, value in scope["headers"]:
         if name == b"authorization":
-            header = value.decode("latin-1")
-            if header.startswith(_CAPTURES_SCHEME):  # the Captures API's own header
-                return header.removeprefix(_CAPTURES_SCHEME).strip() or None
-            scheme, _, token = header.partition(" ")
-            return token.strip() or None if scheme.lower() == "bearer" else None
+            return _key_in(bytes(value))
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _key_in(authorization: bytes) -> str | None:
+    # Memoized: a client sends the same header on every request (bounded: keys are many).
+    header = authorization.decode("latin-1")
+    if header.startswith(_CAPTURES_SCHEME):  # the Captures API's own header
+        return header.removeprefix(_CAPTURES_SCHEME).strip() or None
+    scheme, _, token = header.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 class JournalMiddleware:
@@ -41,8 +49,9 @@ class JournalMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        media, upload = path.startswith(_MEDIA), path.startswith(_UPLOADS)
-        if scope["type"] != "http" or (path.startswith(_ADMIN) and not (media or upload)):
+        if scope["type"] != "http" or (
+            path.startswith(_ADMIN) and not path.startswith((_MEDIA, _UPLOADS))
+        ):
             await self.app(scope, receive, send)
             return
         request_body: list[bytes] = []
@@ -50,7 +59,7 @@ class JournalMiddleware:
         status = 0
         content_type = ""
         recorded = False
-        keep_request, keep_response = not upload, not media
+        keep_request, keep_response = not path.startswith(_UPLOADS), not path.startswith(_MEDIA)
 
         def record() -> None:
             nonlocal recorded
@@ -62,8 +71,8 @@ class JournalMiddleware:
                 query=scope.get("query_string", b"").decode("latin-1"),
                 api_key=_api_key(scope),
                 status=status,
-                request_body=b"".join(request_body),
-                response_body=b"".join(response_body),
+                request_body=b"".join(request_body) if request_body else b"",
+                response_body=b"".join(response_body) if response_body else b"",
                 response_type=content_type,
             )
 

@@ -22,9 +22,13 @@ from urllib.parse import parse_qsl
 BODY_LIMIT = 64 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Exchange:
-    """One request and the response the mock gave."""
+    """One request and the response the mock gave. Treat it as read-only.
+
+    Not a frozen dataclass on purpose: one is built for every request, and a frozen one takes
+    four times as long to build (2 µs, a twentieth of a whole GET).
+    """
 
     sequence: int
     at: float
@@ -36,7 +40,7 @@ class Exchange:
     request_body: bytes = b""
     response_body: bytes = b""
     response_type: str = ""
-    _ids: list[frozenset[str]] = field(default_factory=list, repr=False, compare=False)
+    _ids: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def request_json(self) -> Any:
         """The request body parsed as JSON, or ``None``."""
@@ -54,7 +58,7 @@ class Exchange:
         APIs name ids differently (``id``, ``requestId``, ``task_id``, ``ids[0]=``), so no
         field name is assumed; a filter only ever compares these with an id it was given.
         """
-        if not self._ids:
+        if self._ids is None:
             ids = set(self.path.strip("/").split("/"))
             for _, value in parse_qsl(self.query):
                 ids.update(value.split(","))
@@ -63,8 +67,8 @@ class Exchange:
             for body in [self.request_json(), *objects]:
                 if isinstance(body, dict):
                     ids.update(value for value in body.values() if isinstance(value, str))
-            self._ids.append(frozenset(ids))
-        return self._ids[0]
+            self._ids = frozenset(ids)
+        return self._ids
 
     def describe(self) -> str:
         query = f"?{self.query}" if self.query else ""

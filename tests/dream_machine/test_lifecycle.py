@@ -10,8 +10,10 @@ import av
 import httpx
 import pytest
 from lumaai import AsyncLumaAI, LumaAI
+from starlette.responses import JSONResponse
 
 from mockluma.handle import MockLuma
+from mockluma.surfaces.dream_machine import presenters
 
 
 def probe_video(data: bytes) -> tuple[int, int, float]:
@@ -20,6 +22,9 @@ def probe_video(data: bytes) -> tuple[int, int, float]:
         stream = container.streams.video[0]
         frames = len(list(container.decode(stream)))
         return stream.codec_context.width, stream.codec_context.height, frames / 24
+
+
+AUTH = {"Authorization": "Bearer luma-test-key"}
 
 
 def test_a_video_goes_queued_dreaming_completed_and_downloads(
@@ -158,3 +163,65 @@ def test_a_deleted_generation_is_gone(client: LumaAI) -> None:
     assert created.id in missing.value.body["detail"]  # type: ignore[index]
     with pytest.raises(lumaai.NotFoundError):
         client.generations.delete(created.id)
+
+
+def test_repeated_polls_answer_what_a_fresh_render_would(luma: MockLuma) -> None:
+    # The routes reuse a generation's JSON while its phase is unchanged (JsonBodies): every
+    # answer must still be the exact bytes of rendering it anew.
+    luma.reset(progression="polls:2")
+    with httpx.Client(base_url=luma.dream_machine_url, headers=AUTH) as http:
+        created = http.post("/generations/video", json={"model": "ray-2", "prompt": "fresh"})
+        path = f"/generations/{created.json()['id']}"
+        states = []
+        for _ in range(6):
+            answer = http.get(path)
+            job = luma.simulation.get("dream-machine", "luma-test-key", answer.json()["id"])
+            assert answer.content == JSONResponse(presenters.generation(job, f"{luma.url}/")).body
+            states.append(answer.json()["state"])
+        assert states == ["queued", "dreaming", "dreaming", "completed", "completed", "completed"]
+        # Another base URL (another Host header) gets its own links.
+        other = http.get(path, headers={"Host": "mock.example:9"}).json()
+        assert other["assets"]["video"].startswith("http://mock.example:9/_mockluma/media/")
+
+
+def test_a_reset_forgets_reused_answers_even_when_ids_repeat(luma: MockLuma) -> None:
+    with httpx.Client(base_url=luma.dream_machine_url, headers=AUTH) as http:
+        first = http.post("/generations/video", json={"model": "ray-2", "prompt": "before"})
+        assert (
+            http.get(f"/generations/{first.json()['id']}").json()["request"]["prompt"] == "before"
+        )
+        luma.reset()
+        again = http.post("/generations/video", json={"model": "ray-2", "prompt": "after"})
+        assert again.json()["id"] == first.json()["id"]  # same seed, same key, same order
+        assert http.get(f"/generations/{again.json()['id']}").json()["request"]["prompt"] == "after"
+
+
+def test_the_list_never_shows_a_stale_page(luma: MockLuma) -> None:
+    # Pages are reused while nothing they show has changed (JsonBodies): each must still match
+    # the generations as they are now.
+    luma.reset(progression="polls:1")
+    with httpx.Client(base_url=luma.dream_machine_url, headers=AUTH) as http:
+
+        def page(limit: int = 2) -> dict[str, Any]:
+            answer: dict[str, Any] = http.get(f"/generations?limit={limit}").json()
+            return answer
+
+        ids = [
+            http.post(
+                "/generations/video", json={"model": "ray-2", "prompt": f"number {i}"}
+            ).json()["id"]
+            for i in range(3)
+        ]
+        assert [g["state"] for g in page()["generations"]] == ["queued", "queued"]
+        assert page()["has_more"] is True
+        http.get(f"/generations/{ids[2]}")  # one poll: dreaming
+        assert [g["state"] for g in page()["generations"]] == ["dreaming", "queued"]
+        http.delete(f"/generations/{ids[0]}")
+        assert page()["has_more"] is False
+        assert [g["id"] for g in page(10)["generations"]] == [ids[2], ids[1]]
+        newest = http.post(
+            "/generations/video", json={"model": "ray-2", "prompt": "number 3"}
+        ).json()
+        assert [g["id"] for g in page()["generations"]] == [newest["id"], ids[2]]
+        polled = [http.get(f"/generations/{g['id']}").json() for g in page(10)["generations"]]
+        assert page(10)["generations"] == polled  # each poll moved one on; the list follows

@@ -15,7 +15,7 @@ from mockluma.engine.jobs import Job, Phase
 from mockluma.surfaces import Context
 from mockluma.surfaces.agents import catalog
 from mockluma.surfaces.agents.files import StoredFile
-from mockluma.web import presign
+from mockluma.web import base_url_of, presign
 
 STATES = {
     Phase.QUEUED: "queued",
@@ -96,4 +96,4 @@ def created_file(stored: StoredFile, request: Request, ctx: Context) -> dict[str
 
 def _signed(request: Request, ctx: Context, path: str, signed_at: float) -> str:
     query = presign(path, key=ctx.signing_key, signed_at=signed_at, expires_in=catalog.URL_LIFETIME)
-    return f"{str(request.base_url).rstrip('/')}{path}?{query}"
+    return f"{base_url_of(request).rstrip('/')}{path}?{query}"

@@ -26,7 +26,7 @@ from mockluma.surfaces import Context
 from mockluma.surfaces.agents import catalog, errors, files, orders, presenters, validation
 from mockluma.surfaces.agents.errors import DIALECT, bad_request
 from mockluma.surfaces.agents.probe import HEAD_BYTES, probe
-from mockluma.web import ApiError, presign_refusal, read_json, storage_error
+from mockluma.web import ApiError, base_url_of, presign_refusal, read_json, storage_error
 
 # Keys that stand for the accounts Luma refuses, so a test can reach every documented refusal
 # without configuring anything: "luma-api-revoked-1" is a revoked key, and so on.
@@ -95,7 +95,7 @@ class AgentsRoutes:
         body = await self.body(
             request, "generation-create.request.json", catalog.MAX_GENERATION_BODY
         )
-        job = orders.create_generation(self.ctx, owner, body, str(request.base_url))
+        job = orders.create_generation(self.ctx, owner, body, base_url_of(request))
         response = self.present(job, request, 201)
         response.headers.update(errors.rate_limit_headers(job))
         return response

@@ -19,7 +19,7 @@ from mockluma.engine.errors import JobNotFound
 from mockluma.surfaces import Context
 from mockluma.surfaces.appypie import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.appypie.errors import DIALECT
-from mockluma.web import note_api_key, read_json
+from mockluma.web import base_url_of, note_api_key, read_json
 
 KEY_HEADER = "ocp-apim-subscription-key"
 KEY_QUERY = "subscription-key"
@@ -87,4 +87,4 @@ class AppyPieRoutes:
             ) from None
         self.ctx.simulation.poll(job)
         words = self.ctx.config.appypie_statuses
-        return JSONResponse(presenters.status(job, str(request.base_url), words))
+        return JSONResponse(presenters.status(job, base_url_of(request), words))

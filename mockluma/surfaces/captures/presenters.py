@@ -16,7 +16,7 @@ from starlette.requests import Request
 from mockluma.engine.jobs import Job, Phase
 from mockluma.surfaces.captures import catalog
 from mockluma.surfaces.captures.records import Capture
-from mockluma.web import media_url
+from mockluma.web import base_url_of, media_url
 
 RUN_STATUSES = {
     Phase.QUEUED: "new",
@@ -91,7 +91,7 @@ def _artifacts(job: Job, request: Request) -> list[dict[str, Any]]:
         # Each artifact gets its own CDN-like 64-hex name, as on Luma's CDN.
         token = hashlib.sha256(f"{job.id}/{artifact.type}".encode()).hexdigest()
         entry: dict[str, Any] = {
-            "url": media_url(str(request.base_url), token, artifact.file),
+            "url": media_url(base_url_of(request), token, artifact.file),
             "type": artifact.type,
         }
         if artifact.spatial:

@@ -7,6 +7,7 @@ comment says so; README.md lists the same numbers for users.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 from mockluma.engine.distributions import LogNormal
@@ -49,6 +50,7 @@ def seconds_of(duration: str | None) -> int:
     return 5
 
 
+@functools.lru_cache(maxsize=256)  # few distinct inputs, and each create asks
 def video_size(aspect_ratio: str, resolution: str | None) -> tuple[int, int]:
     """Width and height of a video at ``resolution`` (the short side) and ``aspect_ratio``."""
     short = _SHORT_SIDE.get((resolution or DEFAULT_RESOLUTION).lower(), 720)

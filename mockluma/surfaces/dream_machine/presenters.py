@@ -25,7 +25,11 @@ def timestamp(seconds: float) -> str:
 
 
 def generation(job: Job, base_url: str) -> dict[str, Any]:
-    """The generation as JSON; media links are absolute URLs under ``base_url``."""
+    """The generation as JSON; media links are absolute URLs under ``base_url``.
+
+    It depends only on the job's phase (its failure is set with the phase), on facts fixed when
+    the job was created, and on ``base_url``: the routes reuse its JSON on that basis.
+    """
     details = job.details
     return {
         "id": job.id,

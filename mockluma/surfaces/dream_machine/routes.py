@@ -12,11 +12,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockluma.engine.errors import JobNotFound
-from mockluma.engine.jobs import Job
+from mockluma.engine.jobs import Job, Phase
 from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.dream_machine.errors import DIALECT
-from mockluma.web import bearer_token, read_json
+from mockluma.web import JsonBodies, base_url_of, bearer_token, read_json
 
 Order = Callable[[Context, str, Mapping[str, Any]], Job]
 Check = Callable[[Mapping[str, Any]], None]
@@ -27,6 +27,11 @@ class DreamMachineRoutes:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # A generation's JSON only changes with its phase (presenters.generation); the job
+        # itself is in the key, not its id, as ids repeat after a reset with the same seed.
+        self.bodies: JsonBodies[tuple[Job, Phase, str]] = JsonBodies()
+        # A page of the list likewise, keyed by everything its JSON shows.
+        self.pages: JsonBodies[tuple[object, ...]] = JsonBodies(limit=256)
 
     def routes(self) -> Sequence[BaseRoute]:
         create, derive = self.create, self.derive
@@ -87,7 +92,10 @@ class DreamMachineRoutes:
         return validation.conform(f"{schema}.request.json", raw)
 
     def present(self, job: Job, request: Request, status: int = 200) -> Response:
-        return JSONResponse(presenters.generation(job, str(request.base_url)), status_code=status)
+        base_url = base_url_of(request)
+        return self.bodies.response(
+            (job, job.phase, base_url), lambda: presenters.generation(job, base_url), status
+        )
 
     # -- handlers -------------------------------------------------------------------------
 
@@ -139,14 +147,18 @@ class DreamMachineRoutes:
         owner = self.authenticate(request)
         limit, offset = validation.list_query(request.query_params)
         jobs, total = self.ctx.simulation.page(catalog.SURFACE, owner, offset=offset, limit=limit)
-        return JSONResponse(
-            {
-                "generations": [presenters.generation(job, str(request.base_url)) for job in jobs],
+        base_url = base_url_of(request)
+        has_more = offset + len(jobs) < total
+        key = (base_url, limit, offset, has_more, *((job, job.phase) for job in jobs))
+        return self.pages.response(
+            key,
+            lambda: {
+                "generations": [presenters.generation(job, base_url) for job in jobs],
                 "count": len(jobs),
-                "has_more": offset + len(jobs) < total,
+                "has_more": has_more,
                 "limit": limit,
                 "offset": offset,
-            }
+            },
         )
 
     async def concepts(self, request: Request) -> Response:

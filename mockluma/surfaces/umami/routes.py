@@ -16,7 +16,7 @@ from mockluma.engine.jobs import Job
 from mockluma.surfaces import Context
 from mockluma.surfaces.umami import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.umami.errors import DIALECT
-from mockluma.web import bearer_token, read_json
+from mockluma.web import base_url_of, bearer_token, read_json
 
 
 class UmamiRoutes:
@@ -49,7 +49,7 @@ class UmamiRoutes:
 
     def present(self, job: Job, request: Request, status: int = 200) -> Response:
         return JSONResponse(
-            presenters.generation(self.ctx, job, str(request.base_url)), status_code=status
+            presenters.generation(self.ctx, job, base_url_of(request)), status_code=status
         )
 
     # -- handlers -------------------------------------------------------------------------
@@ -79,5 +79,5 @@ class UmamiRoutes:
         if request.method == "GET":  # Starlette also routes HEAD here; that is not a poll
             for job in jobs:
                 self.ctx.simulation.poll(job)
-        base_url = str(request.base_url)
+        base_url = base_url_of(request)
         return JSONResponse([presenters.generation(self.ctx, job, base_url) for job in jobs])
