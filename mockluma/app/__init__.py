@@ -232,6 +232,11 @@ def create_app(config: Config | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ticker = asyncio.get_running_loop().create_task(run_ticker(ctx.simulation))
+        # With a real clock, callbacks go out while requests are being served: build the
+        # sender's client now, not at the first delivery. (A manual clock delivers when a test
+        # advances it; the pytest fixture's start-up does not pay for a client it may not use.)
+        if ctx.config.clock == "real" and isinstance(ctx.callbacks.sender, HttpSender):
+            await ctx.callbacks.sender.warm_up()
         try:
             yield
         finally:
