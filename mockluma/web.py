@@ -156,10 +156,15 @@ def _reason(exc: BaseException) -> str:
 
 def bearer_token(request: Request) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header, or ``None``."""
-    header = request.headers.get("authorization")
-    if header is None:
-        return None
-    scheme, _, token = header.partition(" ")
+    for name, value in request.scope["headers"]:  # as request.headers.get, without building it
+        if name == b"authorization":
+            return _bearer(bytes(value))
+    return None
+
+
+@functools.lru_cache(maxsize=1024)  # a client sends the same header every time; keys are many
+def _bearer(header: bytes) -> str | None:
+    scheme, _, token = header.decode("latin-1").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
