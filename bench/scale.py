@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/scale.py [--counts 1000 10000 100000] [--sample 2000]
         [--inflight 1000] [--callbacks 1000] [--speed 2] [--stack uvloop+httptools]
+        [--only stored|journal|inflight|callbacks ...]
 
 Stored generations: each scenario runs in a fresh child process (so its resident memory is its
 own). It creates the generations straight through the engine, as ``POST /generations/video``
@@ -71,6 +72,7 @@ from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import orders, presenters
 
 LAYOUTS = {"one-key": 1, "1k-keys": 1000}
+PARTS = ("stored", "journal", "inflight", "callbacks")
 STEP = 3600.0
 """Simulated seconds per advance; every video's timeline is well under this."""
 
@@ -495,53 +497,8 @@ def mb(value: float) -> str:
     return f"{value / 1e6:.1f}"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Memory and latency of the mock at scale.")
-    parser.add_argument("--counts", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--sample", type=int, default=2000, help="GETs timed per scenario")
-    parser.add_argument("--inflight", type=int, default=1000, help="concurrent generations")
-    parser.add_argument("--batches", type=int, default=12, help="batches of GETs, journal run")
-    parser.add_argument("--batch", type=int, default=1000, help="GETs per batch, journal run")
-    parser.add_argument(
-        "--callbacks", type=int, default=1000, help="generations in flight with callbacks"
-    )
-    parser.add_argument(
-        "--speed", type=float, default=2.0, help="clock speed of the callbacks run (sim s / s)"
-    )
-    parser.add_argument(
-        "--stack",
-        default=None,
-        help="LOOP+HTTP of the callbacks run (default: uvloop+httptools if installed, else "
-        "asyncio+h11)",
-    )
-    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-
-    if args.worker:
-        kind, *rest = args.worker
-        if kind == "inflight":
-            result = in_flight(int(rest[0]))
-        elif kind == "journal":
-            result = journal_growth(int(rest[0]), int(rest[1]))
-        elif kind == "callbacks":
-            count, speed, loop, http = rest
-            result = callbacks_worker(int(count), float(speed), loop, http, timeout=120.0)
-        else:
-            result = scenario(kind, int(rest[0]), int(rest[1]))
-        print(json.dumps(result))
-        return 0
-
-    started = time.perf_counter()
-    scenarios = [
-        child(layout, str(count), str(args.sample))
-        for layout in LAYOUTS
-        for count in sorted(args.counts)
-    ]
-    burst = child("inflight", str(args.inflight))
-    journal = child("journal", str(args.batches), str(args.batch))
-    loop, _, http = (args.stack or "+".join(uvicorn_stack())).partition("+")
-    delivered = callbacks_run(args.callbacks, args.speed, loop, http)
-
+def print_stored(scenarios: Sequence[dict[str, Any]], sample: int) -> dict[str, Any]:
+    """Memory and GET latency per scenario; returns the growth of p50 with the count."""
     print("memory: generations created through the engine, then all advanced to completed")
     rows = [
         [
@@ -574,7 +531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print()
     print(
-        f"GET generation of {args.sample} distinct random stored ids, sequential: through "
+        f"GET generation of {sample} distinct random stored ids, sequential: through "
         "httpx.ASGITransport (what an async test does), as bare ASGI calls (the app alone), "
         "and the same ASGI GET again at once (its answer reused)"
     )
@@ -616,10 +573,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{growth[layout]['get_raw_again']:.2f}x (ASGI again)"
         )
 
+    return growth
+
+
+def print_journal(journal: dict[str, Any], batch: int) -> None:
+    """GET latency per batch as the journal fills."""
     print()
     print(
         f"GET generation as bare ASGI calls while the journal fills (limit "
-        f"{journal['limit']:,} entries, then the oldest are dropped), {args.batch:,} per batch:"
+        f"{journal['limit']:,} entries, then the oldest are dropped), {batch:,} per batch:"
     )
     rows = [
         [
@@ -631,6 +593,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     print(table(["journal entries", "p50 us", "mean us"], rows))
 
+
+def print_burst(burst: dict[str, Any]) -> None:
+    """The engine-only in-flight run."""
     print()
     print(
         f"{burst['count']:,} concurrent in-flight generations advanced to completion: "
@@ -639,8 +604,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"final phases {', '.join(burst['final_phases'])})"
     )
 
+
+def print_callbacks(d: dict[str, Any]) -> None:
+    """The in-flight run with callbacks: completions, deliveries, event-loop lag."""
     print()
-    d = delivered
     print(
         f"{d['count']:,} generations with callbacks, created over HTTP "
         f"({d['loop']}+{d['http']}, clock x{d['speed']:g}, quick timing): "
@@ -672,23 +639,80 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"event-loop lag (a {LAG_TICK * 1e3:g} ms sleep, woken how much later):")
     print(table(["phase", "samples", "p50 ms", "p99 ms", "max ms"], rows))
 
-    path = write_result(
-        "scale",
-        {
-            "settings": {
-                "counts": sorted(args.counts),
-                "sample": args.sample,
-                "layouts": LAYOUTS,
-                "mock": mock_settings(),
-            },
-            "scenarios": scenarios,
-            "get_p50_growth": growth,
-            "journal": journal,
-            "in_flight": burst,
-            "callbacks": delivered,
-            "wall_seconds": time.perf_counter() - started,
-        },
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Memory and latency of the mock at scale.")
+    parser.add_argument("--counts", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--sample", type=int, default=2000, help="GETs timed per scenario")
+    parser.add_argument("--inflight", type=int, default=1000, help="concurrent generations")
+    parser.add_argument("--batches", type=int, default=12, help="batches of GETs, journal run")
+    parser.add_argument("--batch", type=int, default=1000, help="GETs per batch, journal run")
+    parser.add_argument(
+        "--callbacks", type=int, default=1000, help="generations in flight with callbacks"
     )
+    parser.add_argument(
+        "--speed", type=float, default=2.0, help="clock speed of the callbacks run (sim s / s)"
+    )
+    parser.add_argument(
+        "--stack",
+        default=None,
+        help="LOOP+HTTP of the callbacks run (default: uvloop+httptools if installed, else "
+        "asyncio+h11)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="run only this part (repeatable; default: all of them)",
+    )
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        kind, *rest = args.worker
+        if kind == "inflight":
+            result = in_flight(int(rest[0]))
+        elif kind == "journal":
+            result = journal_growth(int(rest[0]), int(rest[1]))
+        elif kind == "callbacks":
+            count, speed, loop, http = rest
+            result = callbacks_worker(int(count), float(speed), loop, http, timeout=120.0)
+        else:
+            result = scenario(kind, int(rest[0]), int(rest[1]))
+        print(json.dumps(result))
+        return 0
+
+    started = time.perf_counter()
+    parts = args.only or list(PARTS)
+    payload: dict[str, Any] = {
+        "settings": {
+            "counts": sorted(args.counts),
+            "sample": args.sample,
+            "layouts": LAYOUTS,
+            "mock": mock_settings(),
+            "parts": parts,
+        }
+    }
+    if "stored" in parts:
+        scenarios = [
+            child(layout, str(count), str(args.sample))
+            for layout in LAYOUTS
+            for count in sorted(args.counts)
+        ]
+        payload["scenarios"] = scenarios
+        payload["get_p50_growth"] = print_stored(scenarios, args.sample)
+    if "journal" in parts:
+        payload["journal"] = child("journal", str(args.batches), str(args.batch))
+        print_journal(payload["journal"], args.batch)
+    if "inflight" in parts:
+        payload["in_flight"] = child("inflight", str(args.inflight))
+        print_burst(payload["in_flight"])
+    if "callbacks" in parts:
+        loop, _, http = (args.stack or "+".join(uvicorn_stack())).partition("+")
+        payload["callbacks"] = callbacks_run(args.callbacks, args.speed, loop, http)
+        print_callbacks(payload["callbacks"])
+    payload["wall_seconds"] = time.perf_counter() - started
+    path = write_result("scale", payload)
     print(f"\nwrote {path.relative_to(REPO_ROOT)} in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -111,6 +111,9 @@ def serve(config: Config) -> None:
         raise SystemExit(
             f"mockluma: cannot listen on {config.host}:{config.port}: {exc.strerror}."
         ) from None
+    # Listening before the banner says so: connections made while uvicorn starts up (the
+    # lifespan builds the callback client) wait in the backlog instead of being refused.
+    sock.listen(2048)
     port = sock.getsockname()[1]
     host = f"[{config.host}]" if family == socket.AF_INET6 else config.host
     base = f"http://{host}:{port}"

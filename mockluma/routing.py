@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from starlette._utils import get_route_path  # what Route.matches itself uses
-from starlette.routing import BaseRoute, Match, Router
+from starlette.routing import BaseRoute, Match, Mount, Router
 from starlette.types import Lifespan, Receive, Scope, Send
 
 T = TypeVar("T")
@@ -127,6 +127,39 @@ class IndexedRouter(Router):
             await partial.handle(scope, receive, send)
             return
         await super().app(scope, receive, send)
+
+
+class IndexedMount(Mount):
+    """A :class:`~starlette.routing.Mount` of a literal prefix over an :class:`IndexedRouter`.
+
+    It matches ``<prefix>/...`` by comparing text instead of running the mount's regular
+    expression, and hands the request straight to the router's routing, with the child scope
+    ``Mount.matches`` would give. Anything unusual (a parameter in the prefix, a newline in the
+    path, a path the prefix does not start) goes through ``Mount``'s own code.
+    """
+
+    def __init__(self, path: str, routes: Sequence[BaseRoute]) -> None:
+        self.router = IndexedRouter(routes)
+        super().__init__(path, app=self.router)
+        self._literal = "{" not in self.path
+        self._head = self.path + "/"
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and self._literal:
+            path = get_route_path(scope)
+            if path.startswith(self._head) and "\n" not in path:
+                root_path = scope.get("root_path", "")
+                child_scope = {
+                    "path_params": dict(scope.get("path_params", {})),
+                    "app_root_path": scope.get("app_root_path", root_path),
+                    "root_path": root_path + self.path,
+                    "endpoint": self.app,
+                }
+                return Match.FULL, child_scope
+        return super().matches(scope)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.router.app(scope, receive, send)  # Router.__call__ without its middleware
 
 
 class PrefixIndex(Generic[T]):

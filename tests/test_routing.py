@@ -22,7 +22,7 @@ from starlette.types import Message
 
 import mockluma
 from mockluma.app import SURFACES
-from mockluma.routing import IndexedRouter, PrefixIndex
+from mockluma.routing import IndexedMount, IndexedRouter, PrefixIndex
 
 
 def _echo(label: str) -> Callable[[Request], Awaitable[Response]]:
@@ -38,8 +38,9 @@ def _copy(routes: Sequence[BaseRoute], indexed: bool, trail: str = "") -> list[B
     for route in routes:
         if isinstance(route, Mount):
             inner = _copy(route.routes, indexed, trail + route.path)
-            app = IndexedRouter(inner) if indexed else Router(inner)
-            copied.append(Mount(route.path, app=app))
+            copied.append(
+                IndexedMount(route.path, inner) if indexed else Mount(route.path, app=Router(inner))
+            )
         elif isinstance(route, Route):
             label = f"{trail}{route.path} {sorted(route.methods or ())}"
             copied.append(Route(route.path, _echo(label), methods=route.methods))
@@ -150,11 +151,12 @@ ODD = [
     Route("/a/{b}/c", NOTHING, methods=["GET"]),
     Mount("/m", routes=[Route("/", NOTHING), Route("/{id}", NOTHING, methods=["PUT"])]),
     Route("/a/b/c", NOTHING, methods=["PUT"]),
+    Mount("/p/{x}", routes=[Route("/q", NOTHING, methods=["GET"])]),
 ]
 ODD_PLAIN = Starlette(routes=_copy(ODD, indexed=False))
 ODD_INDEXED = Starlette(routes=_copy(ODD, indexed=True))
 ODD_INDEXED.router = IndexedRouter(ODD_INDEXED.routes)
-ODD_WORDS = ["ping", "a", "b", "c", "m", "gen", "genx", "x", ""]
+ODD_WORDS = ["ping", "a", "b", "c", "m", "p", "q", "gen", "genx", "x", ""]
 
 
 def test_open_heads_route_as_starlette_routes_them() -> None:

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute
 from starlette.types import ExceptionHandler, Lifespan, Receive, Scope, Send
 
 from mockluma import route_map
@@ -40,7 +40,7 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limiter, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
-from mockluma.routing import IndexedRouter, PrefixIndex
+from mockluma.routing import IndexedMount, IndexedRouter, PrefixIndex
 from mockluma.scenario import ScenarioError
 from mockluma.surfaces import Context, Surface
 from mockluma.surfaces.agents import AGENTS
@@ -177,11 +177,11 @@ def create_app(config: Config | None = None) -> Starlette:
         *media_routes(ctx),
     ]
     control.extend(
-        Mount(f"/{surface.name}", app=IndexedRouter(list(surface.side_routes(ctx))))
+        IndexedMount(f"/{surface.name}", list(surface.side_routes(ctx)))
         for surface in SURFACES
         if surface.side_routes is not None
     )
-    routes.append(Mount(ADMIN_PREFIX, app=IndexedRouter(control)))
+    routes.append(IndexedMount(ADMIN_PREFIX, control))
 
     def dialect_for(path: str) -> Dialect:
         surface = find_surface(path)
@@ -232,6 +232,11 @@ def create_app(config: Config | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ticker = asyncio.get_running_loop().create_task(run_ticker(ctx.simulation))
+        # With a real clock, callbacks go out while requests are being served: build the
+        # sender's client now, not at the first delivery. (A manual clock delivers when a test
+        # advances it; the pytest fixture's start-up does not pay for a client it may not use.)
+        if ctx.config.clock == "real" and isinstance(ctx.callbacks.sender, HttpSender):
+            await ctx.callbacks.sender.warm_up()
         try:
             yield
         finally:

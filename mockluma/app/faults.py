@@ -6,9 +6,10 @@ the connection's transport, which :class:`~mockluma.app.MockApp` finds on uvicor
 and leaves in the scope. In-process (no socket) the same faults are raised as the httpx
 transport errors a client would see.
 
-Cost when nothing is configured: one contextvar set and a prefix lookup per request. Request
-bodies are only buffered for create-like requests (POST/PUT/PATCH with a JSON or form body),
-and only parsed when a rule needs a body field or a ``[mockluma:`` marker is present.
+Cost when nothing is configured: one contextvar set per request (and, for create-like
+requests while in-band triggers are on, a look at the body). Request bodies are only buffered
+for create-like requests (POST/PUT/PATCH with a JSON or form body), and only parsed when a rule
+needs a body field or a ``[mockluma:`` marker is present.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 It wraps ``receive`` and ``send`` rather than using Starlette's request objects, so recording
 adds two list appends per message and one journal entry per exchange. Control calls under
 ``/_mockluma/`` are not recorded, except media downloads and uploads to signed URLs; neither
-body of those is kept (the files are served from disk, and uploads are never stored).
+body of those is kept (the files are shipped fixtures, and uploads are never stored).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limit, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
-from mockluma.routing import IndexedRouter
+from mockluma.routing import IndexedMount
 from mockluma.web import UPLOADS_PATH, ApiError, Dialect
 
 
@@ -116,9 +116,7 @@ class Surface:
         builders = {self.prefix: self.routes, **self.more_mounts}
         if self.upload_routes is not None:
             builders[f"{UPLOADS_PATH}/{self.name}"] = self.upload_routes
-        return [
-            Mount(prefix, app=IndexedRouter(list(build(ctx)))) for prefix, build in builders.items()
-        ]
+        return [IndexedMount(prefix, list(build(ctx))) for prefix, build in builders.items()]
 
     def too_many_requests(self, refusal: RateLimited) -> ApiError:
         if self.rate_limited is not None:
