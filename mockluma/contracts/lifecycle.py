@@ -30,6 +30,10 @@ class Followed:
     """Index in ``polls`` of the first terminal state."""
 
     @property
+    def id(self) -> str:
+        return str(self.created["id"])
+
+    @property
     def last(self) -> dict[str, Any]:
         return self.polls[-1]
 
@@ -45,7 +49,7 @@ class Followed:
 
 def follow(
     session: Session,
-    path: str,
+    poll: str | Callable[[], dict[str, Any]],
     created: dict[str, Any],
     *,
     state_of: StateOf,
@@ -53,18 +57,21 @@ def follow(
     pace: float,
     json_path: str,
 ) -> Followed:
-    """GET ``path`` every ``pace`` seconds until ``state_of`` its body is terminal (failing the
-    check past the session's timeout), then :data:`POLLS_AFTER_THE_END` times more."""
+    """Poll every ``pace`` seconds until ``state_of`` the body is terminal (failing the check
+    past the session's timeout), then :data:`POLLS_AFTER_THE_END` times more. ``poll`` is a path
+    to GET, or a function that fetches the job's body some other way."""
+    what = poll if isinstance(poll, str) else f"Job {created.get('id')}"
+    fetch = _getter(session, poll) if isinstance(poll, str) else poll
     followed = Followed(created)
     waited = 0.0
     while True:
-        body = session.request("GET", path, expect=200).body()
+        body = fetch()
         followed.polls.append(body)
         if state_of(body) in terminal:
             break
         if waited >= session.timeout:
             raise session.fail(
-                f"{path} was still {state_of(body)} after {waited:g} s; a job this cheap should "
+                f"{what} was still {state_of(body)} after {waited:g} s; a job this cheap should "
                 "have ended (raise --timeout if the API is having a slow day)",
                 json_path,
             )
@@ -73,8 +80,16 @@ def follow(
     followed.terminal_at = len(followed.polls) - 1
     for _ in range(POLLS_AFTER_THE_END):
         session.pacer.wait(pace)
-        followed.polls.append(session.request("GET", path, expect=200).body())
+        followed.polls.append(fetch())
     return followed
+
+
+def _getter(session: Session, path: str) -> Callable[[], dict[str, Any]]:
+    def get() -> dict[str, Any]:
+        body: dict[str, Any] = session.request("GET", path, expect=200).body()
+        return body
+
+    return get
 
 
 def expect_forward(

@@ -23,11 +23,11 @@ the mock's.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from mockluma.config import APPYPIE_STATUSES
 from mockluma.contracts.generic import add_request_refusals
+from mockluma.contracts.lifecycle import Followed, follow
 from mockluma.contracts.registry import SurfaceContract
 from mockluma.contracts.session import Reply, Session
 from mockluma.surfaces.appypie import catalog, errors
@@ -197,24 +197,6 @@ add_request_refusals(CONTRACT, path_values={})
 # -- creates videos (budget) -------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Followed:
-    """A video as it was seen: created, polled until its status was final, then twice more."""
-
-    id: str
-    polls: list[dict[str, Any]] = field(default_factory=list)
-    terminal_at: int = 0
-    """Index in ``polls`` of the first final status."""
-
-    @property
-    def statuses(self) -> list[str]:
-        return [str(poll.get("status")) for poll in self.polls]
-
-    @property
-    def last(self) -> dict[str, Any]:
-        return self.polls[-1]
-
-
 def _generate(session: Session, what: str, path: str, body: dict[str, Any]) -> str:
     session.spend(what, VIDEO_CENTS)
     created = session.request("POST", path, json_body=body, expect=200).body()
@@ -229,24 +211,19 @@ def _video(session: Session) -> str:
 
 
 def _follow(session: Session, request_id: str) -> Followed:
-    followed = Followed(request_id)
-    waited = 0.0
-    while True:
-        body = _status(session, {"task_id": request_id}).body()
-        followed.polls.append(body)
-        if body.get("status") in TERMINAL:
-            break
-        if waited >= session.timeout:
-            raise session.fail(
-                f"Video {request_id} was still {body.get('status')} after {waited:g} s", "$.status"
-            )
-        session.pacer.wait(POLL_SECONDS)
-        waited += POLL_SECONDS
-    followed.terminal_at = len(followed.polls) - 1
-    for _ in range(2):  # time passes after the end: nothing may change any more
-        session.pacer.wait(POLL_SECONDS)
-        followed.polls.append(_status(session, {"task_id": request_id}).body())
-    return followed
+    return follow(
+        session,
+        lambda: _status(session, {"task_id": request_id}).body(),
+        {"id": request_id},
+        state_of=lambda body: body.get("status"),
+        terminal=TERMINAL,
+        pace=POLL_SECONDS,
+        json_path="$.status",
+    )
+
+
+def _statuses(followed: Followed) -> list[str]:
+    return [str(poll.get("status")) for poll in followed.polls]
 
 
 def _followed(session: Session) -> Followed:
@@ -266,7 +243,7 @@ def generating_answers_200_with_a_request_id(session: Session) -> None:
 def the_statuses_are_dream_machine_words(session: Session) -> None:
     """Every status is one of queued, dreaming, completed, failed (only completed is documented)."""
     followed = _followed(session)
-    for index, status in enumerate(followed.statuses):
+    for index, status in enumerate(_statuses(followed)):
         session.expect(
             status in ORDER,
             f"Poll {index} says {status!r}, not one of {', '.join(ORDER)}: the mock's guess at "
@@ -279,7 +256,7 @@ def the_statuses_are_dream_machine_words(session: Session) -> None:
 def the_status_only_moves_forward(session: Session) -> None:
     """Polled to the end, a video never goes back to a status it has left."""
     followed = _followed(session)
-    seen = followed.statuses
+    seen = _statuses(followed)
     runs = [status for index, status in enumerate(seen) if index == 0 or status != seen[index - 1]]
     for index in range(1, len(runs)):
         before, after = runs[index - 1], runs[index]

@@ -15,10 +15,10 @@ they hold there too.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from mockluma.contracts.generic import CLIENT_ERRORS, add_request_refusals
+from mockluma.contracts.lifecycle import Followed, follow
 from mockluma.contracts.registry import CheckSkipped, Direction, SdkBinding, SurfaceContract
 from mockluma.contracts.session import Session
 from mockluma.engine.media import IMAGE_SIZES
@@ -277,24 +277,6 @@ add_request_refusals(CONTRACT, path_values={"id": NOWHERE})
 # -- creates generations (budget) --------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Followed:
-    """A generation as it was seen: created, then polled until terminal, then twice more."""
-
-    created: dict[str, Any]
-    polls: list[dict[str, Any]] = field(default_factory=list)
-    terminal_at: int = 0
-    """Index in ``polls`` of the first terminal state."""
-
-    @property
-    def id(self) -> str:
-        return str(self.created["id"])
-
-    @property
-    def last(self) -> dict[str, Any]:
-        return self.polls[-1]
-
-
 def _create(session: Session, what: str, path: str, body: dict[str, Any], cents: float) -> Any:
     session.spend(what, cents)
     status = 200 if path.endswith(("/upscale", "/audio")) else 201
@@ -302,27 +284,15 @@ def _create(session: Session, what: str, path: str, body: dict[str, Any], cents:
 
 
 def _follow(session: Session, created: dict[str, Any]) -> Followed:
-    followed = Followed(created)
-    waited = 0.0
-    while True:
-        body = session.request("GET", f"/generations/{followed.id}", expect=200).body()
-        followed.polls.append(body)
-        if body.get("state") in TERMINAL:
-            break
-        if waited >= session.timeout:
-            raise session.fail(
-                f"Generation {followed.id} was still {body.get('state')} after {waited:g} s",
-                "$.state",
-            )
-        session.pacer.wait(POLL_SECONDS)
-        waited += POLL_SECONDS
-    followed.terminal_at = len(followed.polls) - 1
-    for _ in range(2):  # time passes after the end: nothing may change any more
-        session.pacer.wait(POLL_SECONDS)
-        followed.polls.append(
-            session.request("GET", f"/generations/{followed.id}", expect=200).body()
-        )
-    return followed
+    return follow(
+        session,
+        f"/generations/{created['id']}",
+        created,
+        state_of=lambda body: body.get("state"),
+        terminal=TERMINAL,
+        pace=POLL_SECONDS,
+        json_path="$.state",
+    )
 
 
 def _image(session: Session) -> dict[str, Any]:

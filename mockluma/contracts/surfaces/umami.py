@@ -26,10 +26,10 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from mockluma.contracts.generic import add_request_refusals
+from mockluma.contracts.lifecycle import Followed, follow
 from mockluma.contracts.registry import CheckSkipped, SurfaceContract
 from mockluma.contracts.session import Reply, Session
 from mockluma.surfaces.umami import catalog, errors
@@ -196,24 +196,6 @@ add_request_refusals(CONTRACT, path_values={"taskId": NOWHERE})
 # -- creates generations (budget) --------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Followed:
-    """A generation as it was seen: created, fetched until final, then twice more."""
-
-    created: dict[str, Any]
-    polls: list[dict[str, Any]] = field(default_factory=list)
-    terminal_at: int = 0
-    """Index in ``polls`` of the first final state."""
-
-    @property
-    def id(self) -> str:
-        return str(self.created["id"])
-
-    @property
-    def last(self) -> dict[str, Any]:
-        return self.polls[-1]
-
-
 def _create(session: Session, what: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
     session.spend(what, GENERATION_CENTS)
     return session.request("POST", path, json_body=body, expect=201).body()
@@ -238,25 +220,15 @@ def _poll(session: Session, generation_id: str) -> dict[str, Any]:
 
 
 def _follow(session: Session, created: dict[str, Any]) -> Followed:
-    followed = Followed(created)
-    waited = 0.0
-    while True:
-        body = _poll(session, followed.id)
-        followed.polls.append(body)
-        if body.get("state") in TERMINAL:
-            break
-        if waited >= session.timeout:
-            raise session.fail(
-                f"Generation {followed.id} was still {body.get('state')} after {waited:g} s",
-                "$[0].state",
-            )
-        session.pacer.wait(POLL_SECONDS)
-        waited += POLL_SECONDS
-    followed.terminal_at = len(followed.polls) - 1
-    for _ in range(2):  # time passes after the end: nothing may change any more
-        session.pacer.wait(POLL_SECONDS)
-        followed.polls.append(_poll(session, followed.id))
-    return followed
+    return follow(
+        session,
+        lambda: _poll(session, str(created["id"])),
+        created,
+        state_of=lambda body: body.get("state"),
+        terminal=TERMINAL,
+        pace=POLL_SECONDS,
+        json_path="$[0].state",
+    )
 
 
 def _followed(session: Session) -> Followed:
