@@ -18,7 +18,7 @@ import uuid
 from typing import Any
 
 from mockluma.contracts.generic import CLIENT_ERRORS, add_request_refusals
-from mockluma.contracts.lifecycle import Followed, follow
+from mockluma.contracts.lifecycle import Followed, expect_forward, expect_sticky, follow
 from mockluma.contracts.registry import CheckSkipped, Direction, SdkBinding, SurfaceContract
 from mockluma.contracts.session import Session
 from mockluma.engine.media import IMAGE_SIZES
@@ -342,14 +342,14 @@ def _ensure_some_generations(session: Session) -> None:
 
 def _expect_lifecycle(session: Session, followed: Followed) -> None:
     seen = [followed.created.get("state"), *(poll.get("state") for poll in followed.polls)]
-    for index in range(1, len(seen)):
-        before, after = seen[index - 1], seen[index]
-        session.expect(
-            STATE_ORDER.get(str(after), -1) >= STATE_ORDER.get(str(before), -1)
-            and not (before in TERMINAL and after != before),
-            f"Generation {followed.id} moved from {before} back to {after} (poll {index})",
-            "$.state",
-        )
+    expect_forward(
+        session,
+        seen,
+        order=STATE_ORDER,
+        terminal=TERMINAL,
+        what=f"Generation {followed.id}",
+        json_path="$.state",
+    )
 
 
 @check("POST /generations/image", creates=True)
@@ -372,11 +372,15 @@ def the_lifecycle_only_moves_forward(session: Session) -> None:
 @check("GET /generations/{id}", creates=True)
 def a_terminal_state_is_sticky(session: Session) -> None:
     """Once completed or failed, a generation no longer changes as time passes."""
-    followed = _followed_image(session)
-    final = followed.polls[followed.terminal_at]
-    for later in followed.polls[followed.terminal_at + 1 :]:
-        for name in ("state", "assets", "failure_reason"):
-            session.expect_equal(later.get(name), final.get(name), f"The final {name}", f"$.{name}")
+    expect_sticky(
+        session,
+        _followed_image(session),
+        {
+            "$.state": lambda body: body.get("state"),
+            "$.assets": lambda body: body.get("assets"),
+            "$.failure_reason": lambda body: body.get("failure_reason"),
+        },
+    )
 
 
 @check("GET /generations/{id}", creates=True)

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mockluma.contracts.generic import add_request_refusals
-from mockluma.contracts.lifecycle import Followed, follow
+from mockluma.contracts.lifecycle import Followed, expect_forward, follow
 from mockluma.contracts.registry import CheckSkipped, SurfaceContract
 from mockluma.contracts.session import Reply, Session
 from mockluma.surfaces.umami import catalog, errors
@@ -285,14 +285,14 @@ def the_state_only_moves_forward(session: Session) -> None:
     """Fetched to the end, a generation goes pending → processing → completed, never back."""
     followed = _followed(session)
     seen = [followed.created.get("state"), *(poll.get("state") for poll in followed.polls)]
-    for index in range(1, len(seen)):
-        before, after = seen[index - 1], seen[index]
-        session.expect(
-            STATE_ORDER.get(str(after), -1) >= STATE_ORDER.get(str(before), -1)
-            and not (before in TERMINAL and after != before),
-            f"Generation {followed.id} moved from {before} back to {after} (fetch {index})",
-            "$[0].state",
-        )
+    expect_forward(
+        session,
+        seen,
+        order=STATE_ORDER,
+        terminal=TERMINAL,
+        what=f"Generation {followed.id}",
+        json_path="$[0].state",
+    )
 
 
 @check("GET /generation", creates=True)
