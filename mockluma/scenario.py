@@ -21,7 +21,7 @@ from mockluma.engine.faults import (
     RuleError,
 )
 from mockluma.engine.limits import Limit
-from mockluma.schema_store import validator
+from mockluma.schemas.store import validator
 
 RULE_SCHEMA = "mockluma/fault-rule.json"
 SCENARIO_SCHEMA = "mockluma/scenario.json"

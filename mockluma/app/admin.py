@@ -15,7 +15,8 @@ from starlette.routing import BaseRoute, Route
 
 import mockluma
 from mockluma.surfaces import Context
-from mockluma.web import ApiError, read_json
+from mockluma.web.bodies import read_json
+from mockluma.web.errors import ApiError
 
 
 class AdminDialect:

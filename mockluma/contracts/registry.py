@@ -13,7 +13,7 @@ and registers its checks on it::
 
 A check passes by returning. It fails by raising :class:`CheckFailed` (``session.expect`` and
 ``session.request(expect=...)`` do that), carrying one or more
-:class:`~mockluma.conformance.Finding`\\ s: a title and the JSON path of the problem. It is
+:class:`~mockluma.schemas.conformance.Finding`\\ s: a title and the JSON path of the problem. It is
 skipped by raising :class:`CheckSkipped` (for example when the budget does not cover it).
 """
 
@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mockluma.conformance import Finding, ResponseCheck
+from mockluma.schemas.conformance import Finding, ResponseCheck
 
 if TYPE_CHECKING:
     from mockluma.contracts.session import Session

@@ -19,11 +19,11 @@ from typing import Literal
 
 import httpx
 
-from mockluma.conformance import Finding
 from mockluma.contracts.registry import Check, CheckFailed, CheckSkipped, SurfaceContract
 from mockluma.contracts.session import Budget, Pacer, Session, SimulatedPacer, WallPacer
 from mockluma.contracts.surfaces import contracts
-from mockluma.route_map import route_map
+from mockluma.schemas.conformance import Finding
+from mockluma.schemas.route_schemas import route_map
 
 KNOWN_SURFACES = ("dream-machine", "agents", "captures", "appypie", "umami")
 """Every surface the runner will know; ``all`` runs those that have a contract module."""

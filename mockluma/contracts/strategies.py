@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from mockluma import schema_store
+from mockluma.schemas import store as schema_store
 
 if TYPE_CHECKING:
     from referencing._core import Resolver
