@@ -12,6 +12,6 @@ __version__ = "0.1.0"
 
 from mockluma.app import create_app
 from mockluma.config import Config, ConfigError, build_config
-from mockluma.handle import MockLuma
+from mockluma.handle.mock import MockLuma
 
 __all__ = ["Config", "ConfigError", "MockLuma", "__version__", "build_config", "create_app"]

@@ -95,7 +95,7 @@ def serve(config: Config) -> None:
     import uvicorn
 
     from mockluma.app import SURFACES, create_app
-    from mockluma.server import uvicorn_stack
+    from mockluma.handle.server import uvicorn_stack
 
     app = create_app(config)
     # Bind first, so that port 0 resolves to a real port before anything is printed.

@@ -143,7 +143,7 @@ def _run_one(check: Check, session: Session) -> Result:
 def run_against_mock(surface: str, *, only: Collection[str] | None = None) -> Report:
     """Run the checks of ``surface`` (or ``all``) against a fresh in-process mock."""
     from mockluma.app import SURFACES
-    from mockluma.handle import IN_PROCESS_URL, MockLuma
+    from mockluma.handle.mock import IN_PROCESS_URL, MockLuma
 
     chosen = select(surface)
     mounted = {mounted.name: mounted for mounted in SURFACES}
