@@ -22,6 +22,7 @@ from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockluma.errors import ContractViolation as ContractViolation
 from mockluma.schemas.conformance import RESPONSE_CHECKS, Answer, check_answer
 from mockluma.schemas.route_schemas import RouteMap, route_map
 from mockluma.surfaces import Context, Surface
@@ -30,10 +31,6 @@ from mockluma.web.errors import Dialect
 # A 5xx is not a contract violation in itself (faults send them on purpose, and real bugs are
 # already recorded by the app's error handler); its body must still be in the dialect.
 STRICT_CHECKS = tuple(name for name in RESPONSE_CHECKS if name != "not_a_server_error")
-
-
-class ContractViolation(AssertionError):
-    """A response the mock was about to send does not keep its contract."""
 
 
 class StrictResponseMiddleware:

@@ -22,6 +22,8 @@ import httpx
 from mockluma.contracts.registry import Check, CheckFailed, CheckSkipped, SurfaceContract
 from mockluma.contracts.session import Budget, Pacer, Session, SimulatedPacer, WallPacer
 from mockluma.contracts.surfaces import contracts
+from mockluma.errors import UnknownSurface as UnknownSurface
+from mockluma.errors import UnreachableMount as UnreachableMount
 from mockluma.schemas.conformance import Finding
 from mockluma.schemas.route_schemas import route_map
 
@@ -34,15 +36,6 @@ MOCK_TIMEOUT = 3600.0
 """Simulated seconds a generation may take on the mock before a check gives up."""
 
 Outcome = Literal["passed", "failed", "skipped", "error"]
-
-
-class UnknownSurface(LookupError):
-    """The runner has no contract for the surface asked for."""
-
-
-class UnreachableMount(ValueError):
-    """A surface answers under several prefixes, and the base URL given does not say where the
-    others are."""
 
 
 @dataclass(frozen=True, slots=True)

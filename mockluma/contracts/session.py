@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from mockluma.contracts.registry import CheckFailed, CheckSkipped
+from mockluma.errors import CheckFailed, CheckSkipped
 from mockluma.schemas.conformance import Answer, Finding, ResponseCheck, check_answer
 from mockluma.schemas.route_schemas import RouteMap
 

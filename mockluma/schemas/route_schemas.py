@@ -21,15 +21,12 @@ from typing import Any
 
 from starlette.routing import compile_path
 
+from mockluma.errors import RouteMapError as RouteMapError
 from mockluma.resources import data_dir
 from mockluma.schemas import store as schema_store
 from mockluma.web.urls import UPLOADS_PATH
 
 META_SCHEMA = "route-map.json"
-
-
-class RouteMapError(ValueError):
-    """A route map is missing, malformed, or names a schema that does not exist."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,23 +6,9 @@ malformed document) is answered in that API's own error shape.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
-from starlette.responses import JSONResponse, Response
-
-
-class ApiError(Exception):
-    """A response in a surface's own error dialect, raised from anywhere in a handler."""
-
-    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(f"{status}: {body!r}")
-        self.status = status
-        self.body = body
-        self.headers = dict(headers or {})
-
-    def response(self) -> Response:
-        return JSONResponse(self.body, status_code=self.status, headers=self.headers)
+from mockluma.errors import ApiError as ApiError
 
 
 class Dialect(Protocol):
