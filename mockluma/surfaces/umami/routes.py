@@ -18,6 +18,7 @@ from mockluma.surfaces.umami import catalog, errors, orders, presenters, validat
 from mockluma.surfaces.umami.errors import DIALECT
 from mockluma.web.auth import bearer_token
 from mockluma.web.bodies import read_json
+from mockluma.web.planned_faults import planned_faults
 from mockluma.web.urls import base_url_of
 
 
@@ -59,12 +60,16 @@ class UmamiRoutes:
     async def create(self, request: Request) -> Response:
         owner = self.authenticate(request)
         body = await self.body(request)
-        return self.present(orders.create(self.ctx, owner, body), request, 201)
+        return self.present(
+            orders.create(self.ctx, owner, body, faults=planned_faults(request)), request, 201
+        )
 
     async def extend(self, request: Request) -> Response:
         owner = self.authenticate(request)
         body = await self.body(request)
-        job = orders.extend(self.ctx, owner, request.path_params["taskId"], body)
+        job = orders.extend(
+            self.ctx, owner, request.path_params["taskId"], body, faults=planned_faults(request)
+        )
         return self.present(job, request, 201)
 
     async def fetch(self, request: Request) -> Response:
