@@ -153,7 +153,8 @@ def start_run(simulation: Simulation, capture: Capture, *, triggers: bool = True
     rules, triggered = pending_generation_faults.get()
     if triggers and (markers := find_markers(capture.title)):
         try:
-            triggered = parse_triggers(markers).generation or triggered
+            kinds = simulation.failure_kinds.get(catalog.SURFACE)
+            triggered = parse_triggers(markers, kinds, catalog.SURFACE).generation or triggered
         except RuleError as exc:
             raise bad_request(str(exc)) from None
     token = pending_generation_faults.set((rules, triggered))
