@@ -41,9 +41,10 @@ from mockluma.engine.triggers import (
     find_markers,
     parse_triggers,
 )
-from mockluma.routing import PrefixIndex
 from mockluma.surfaces import Context
-from mockluma.web import Dialect, current_scope
+from mockluma.web.errors import Dialect
+from mockluma.web.router import PrefixIndex
+from mockluma.web.urls import current_scope
 
 TRANSPORT_KEY = "mockluma.transport"
 # The control API is never subject to fault rules or triggers: a catch-all rule must not lock

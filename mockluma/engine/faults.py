@@ -37,15 +37,7 @@ from typing import Any
 
 from mockluma.engine.distributions import Distribution
 from mockluma.engine.jobs import Failure, Phase
-
-
-class RuleError(ValueError):
-    """A fault rule that cannot be used; ``path`` says where in the rule the problem is."""
-
-    def __init__(self, message: str, path: str = "") -> None:
-        super().__init__(message)
-        self.path = path
-
+from mockluma.errors import RuleError as RuleError
 
 # -- what a rule does ----------------------------------------------------------------------
 

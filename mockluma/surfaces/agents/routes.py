@@ -26,7 +26,10 @@ from mockluma.surfaces import Context
 from mockluma.surfaces.agents import catalog, errors, files, orders, presenters, validation
 from mockluma.surfaces.agents.errors import DIALECT, bad_request
 from mockluma.surfaces.agents.probe import HEAD_BYTES, probe
-from mockluma.web import ApiError, base_url_of, presign_refusal, read_json, storage_error
+from mockluma.web.bodies import read_json
+from mockluma.web.errors import ApiError
+from mockluma.web.presign import presign_refusal, storage_error
+from mockluma.web.urls import base_url_of
 
 # Keys that stand for the accounts Luma refuses, so a test can reach every documented refusal
 # without configuring anything: "luma-api-revoked-1" is a revoked key, and so on.

@@ -19,7 +19,9 @@ from mockluma.engine.errors import JobNotFound
 from mockluma.surfaces import Context
 from mockluma.surfaces.appypie import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.appypie.errors import DIALECT
-from mockluma.web import base_url_of, note_api_key, read_json
+from mockluma.web.auth import note_api_key
+from mockluma.web.bodies import read_json
+from mockluma.web.urls import base_url_of
 
 KEY_HEADER = "ocp-apim-subscription-key"
 KEY_QUERY = "subscription-key"

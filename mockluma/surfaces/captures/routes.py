@@ -19,7 +19,7 @@ from mockluma.surfaces import Context
 from mockluma.surfaces.captures import catalog, errors, presenters, records, uploads, validation
 from mockluma.surfaces.captures.errors import DIALECT
 from mockluma.surfaces.captures.records import Capture
-from mockluma.web import upload_url
+from mockluma.web.urls import upload_url
 
 
 class CapturesRoutes:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from jsonschema.exceptions import ValidationError
 
 from mockluma.engine.limits import RateLimited
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 PROMPT_REQUIRED = "Prompt is required"
 PROMPT_TOO_SHORT = "Prompt is too short, minimum length is 3 characters"

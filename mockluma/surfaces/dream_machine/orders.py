@@ -14,7 +14,7 @@ from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import catalog
 from mockluma.surfaces.dream_machine.errors import DIALECT, bad_request, not_found
 from mockluma.surfaces.dream_machine.validation import frame_types
-from mockluma.web import request_base_url
+from mockluma.web.urls import request_base_url
 
 JSON = dict[str, Any]
 _PIXEL_FIELDS = (

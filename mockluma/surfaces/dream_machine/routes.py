@@ -16,7 +16,10 @@ from mockluma.engine.jobs import Job, Phase
 from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.dream_machine.errors import DIALECT
-from mockluma.web import JsonBodies, base_url_of, bearer_token, read_json
+from mockluma.web.auth import bearer_token
+from mockluma.web.bodies import read_json
+from mockluma.web.json_cache import JsonBodies
+from mockluma.web.urls import base_url_of
 
 Order = Callable[[Context, str, Mapping[str, Any]], Job]
 Check = Callable[[Mapping[str, Any]], None]

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mockluma import schema_store
+from mockluma.schemas import store as schema_store
 from mockluma.surfaces.dream_machine import catalog, errors
 from mockluma.surfaces.dream_machine.errors import bad_request
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 
 def conform(schema: str, body: Any) -> dict[str, Any]:

@@ -16,7 +16,9 @@ from mockluma.engine.jobs import Job
 from mockluma.surfaces import Context
 from mockluma.surfaces.umami import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.umami.errors import DIALECT
-from mockluma.web import base_url_of, bearer_token, read_json
+from mockluma.web.auth import bearer_token
+from mockluma.web.bodies import read_json
+from mockluma.web.urls import base_url_of
 
 
 class UmamiRoutes:
