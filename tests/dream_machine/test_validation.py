@@ -11,7 +11,7 @@ from lumaai import LumaAI
 
 from mockluma.handle import MockLuma
 
-IMAGE: Any = {"type": "image", "url": "https://example.com/frame.jpg"}
+IMAGE: Any = {"type": "image", "url": "https://assets.mockluma-cdn.net/frame.jpg"}
 
 
 def generation_frame(generation_id: str | None) -> Any:
@@ -137,8 +137,8 @@ def test_upscale_and_audio_need_a_completed_video(client: LumaAI, luma: MockLuma
         ("/generations/video", [], ("model_attributes_type", ["body"], "Input should be a valid dictionary or object to extract fields from")),
         ("/generations/image", {"model": "photon-2", "prompt": "abc"}, ("literal_error", ["body", "model"], "Input should be 'photon-1' or 'photon-flash-1'")),
         ("/generations/image", {"model": "photon-1", "prompt": "abc", "format": "gif"}, ("literal_error", ["body", "format"], "Input should be 'jpg' or 'png'")),
-        ("/generations/image/reframe", {"model": "photon-1", "media": {"url": "https://x.test/a.jpg"}, "aspect_ratio": "1:1"}, ("missing", ["body", "generation_type"], "Field required")),
-        ("/generations/video/modify", {"generation_type": "modify_video", "model": "ray-2", "media": {"url": "https://x.test/a.mp4"}, "mode": "wild"}, ("literal_error", ["body", "mode"], "Input should be 'adhere_1'")),
+        ("/generations/image/reframe", {"model": "photon-1", "media": {"url": "https://assets.mockluma-cdn.net/a.jpg"}, "aspect_ratio": "1:1"}, ("missing", ["body", "generation_type"], "Field required")),
+        ("/generations/video/modify", {"generation_type": "modify_video", "model": "ray-2", "media": {"url": "https://assets.mockluma-cdn.net/a.mp4"}, "mode": "wild"}, ("literal_error", ["body", "mode"], "Input should be 'adhere_1'")),
     ],
     ids=["no-model", "bad-model", "prompt-type", "aspect", "loop-type", "keyframe-url", "callback", "array", "image-model", "image-format", "reframe-type", "modify-mode"],
 )  # fmt: skip
@@ -162,7 +162,7 @@ def test_the_sdk_sees_schema_violations_as_unprocessable(client: LumaAI) -> None
 
 
 def test_too_many_reference_images_are_refused(client: LumaAI) -> None:
-    refs = [{"url": f"https://example.com/{n}.jpg"} for n in range(5)]
+    refs = [{"url": f"https://assets.mockluma-cdn.net/{n}.jpg"} for n in range(5)]
     with pytest.raises(lumaai.BadRequestError, match="at most 4 images"):
         client.generations.image.create(model="photon-1", prompt="many refs", image_ref=refs)  # type: ignore[arg-type]
 
@@ -305,7 +305,7 @@ def test_json_that_cannot_be_echoed_back_is_refused_without_charging(
         ("/generations/video", {"model": "ray-2", "prompt": "abc", "callback_url": "http://[::1"}, 422),
         ("/generations/video", {"model": "ray-2", "prompt": "abc", "duration": "²s"}, 422),
         ("/generations/image", {"model": "photon-1"}, 201),
-        ("/generations/image", {"model": "photon-1", "style_ref": [{"url": "https://x.test/s.jpg"}] * 6}, 201),
+        ("/generations/image", {"model": "photon-1", "style_ref": [{"url": "https://assets.mockluma-cdn.net/s.jpg"}] * 6}, 201),
     ],
     ids=["broken-ipv6-callback", "odd-digit-duration", "image-without-prompt", "many-style-refs"],
 )  # fmt: skip

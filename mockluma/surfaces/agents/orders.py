@@ -11,6 +11,7 @@ from typing import Any
 
 from mockluma.engine import media as shipped
 from mockluma.engine.errors import InsufficientCredits
+from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Job
 from mockluma.engine.timing import Timing
 from mockluma.surfaces import Context
@@ -51,10 +52,17 @@ class Order:
     cost: float
 
 
-def create_generation(ctx: Context, owner: str, body: Mapping[str, Any], origin: str) -> Job:
+def create_generation(
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    origin: str,
+    seen: list[Seen] | None = None,
+) -> Job:
+    """Check, price and submit a generation; what its input URLs found is added to ``seen``."""
     plan = check_generation(body)
     make = _MAKERS[plan.type]
-    order = make(ctx, plan, Resolver(ctx, owner, origin))
+    order = make(ctx, plan, Resolver(ctx, owner, origin, seen))
     details = {"model": plan.model, "type": plan.type, **order.details}
     try:
         return ctx.simulation.submit(

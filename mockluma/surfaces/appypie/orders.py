@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits
+from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Job
 from mockluma.surfaces import Context
 from mockluma.surfaces.appypie import catalog
 from mockluma.surfaces.appypie.errors import DIALECT
+from mockluma.surfaces.inputs import unless_triggered
 
 
-def generate(ctx: Context, owner: str, body: Mapping[str, Any], *, kind: str) -> Job:
-    """A text-to-video (``kind="text"``) or image-to-video (``kind="image"``) generation."""
+def generate(
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    *,
+    kind: str,
+    inputs: Sequence[Seen] = (),
+) -> Job:
+    """A text-to-video (``kind="text"``) or image-to-video (``kind="image"``) generation.
+
+    Luma behind the gateway fetches the start frame after accepting the request: an image it
+    cannot read fails the generation (Dream Machine's reason)."""
+    unreadable = any(s.failed or (s.facts and s.facts.kind != "image") for s in inputs)
     aspect = body.get("aspect_ratio") or catalog.DEFAULT_ASPECT_RATIO
     video = ctx.media.video(aspect, catalog.VIDEO_SECONDS)
     request = {
@@ -33,6 +46,7 @@ def generate(ctx: Context, owner: str, body: Mapping[str, Any], *, kind: str) ->
             timing=catalog.TIMING,
             group=catalog.LIMIT_GROUP,
             cost=catalog.PRICE_CENTS,
+            failure=unless_triggered(catalog.FAILURES["frames_unreadable"] if unreadable else None),
         )
     except InsufficientCredits as refusal:
         # APIM answers an exhausted quota with 403; AppyPie's table has 403 for "no access".

@@ -4,16 +4,18 @@ which media it yields. One function per kind of generation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
-from mockluma.engine.jobs import Job, Phase
+from mockluma.engine.input_media import MediaFacts, Seen, over_limit
+from mockluma.engine.jobs import Failure, Job, Phase
 from mockluma.engine.timing import Timing
 from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import catalog
 from mockluma.surfaces.dream_machine.errors import DIALECT, bad_request, not_found
 from mockluma.surfaces.dream_machine.validation import frame_types
+from mockluma.surfaces.inputs import unless_triggered
 from mockluma.web.urls import request_base_url
 
 JSON = dict[str, Any]
@@ -29,7 +31,9 @@ _PIXEL_FIELDS = (
 )
 
 
-def create_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
+def create_video(
+    ctx: Context, owner: str, body: Mapping[str, Any], inputs: Sequence[Seen] = ()
+) -> Job:
     sources = _keyframe_sources(ctx, owner, body)
     model = body["model"]
     aspect = body.get("aspect_ratio") or (
@@ -58,10 +62,13 @@ def create_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         _video_output(ctx, model, aspect, seconds),
         catalog.video_timing(model, resolution, seconds),
         catalog.video_price(model, aspect, resolution, seconds),
+        failure=_input_failure(inputs, "image"),
     )
 
 
-def create_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
+def create_image(
+    ctx: Context, owner: str, body: Mapping[str, Any], inputs: Sequence[Seen] = ()
+) -> Job:
     model = body["model"]
     aspect = body.get("aspect_ratio") or catalog.DEFAULT_ASPECT_RATIO
     image_format = body.get("format") or catalog.DEFAULT_IMAGE_FORMAT
@@ -89,10 +96,13 @@ def create_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         catalog.image_timing(model),
         catalog.image_price(model, *output["size"]),
         finish_now=bool(body.get("sync")),
+        failure=_input_failure(inputs, "image"),
     )
 
 
-def reframe_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
+def reframe_image(
+    ctx: Context, owner: str, body: Mapping[str, Any], inputs: Sequence[Seen] = ()
+) -> Job:
     model, aspect = body["model"], body["aspect_ratio"]
     echo: JSON = {
         "generation_type": "reframe_image",
@@ -112,10 +122,13 @@ def reframe_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         output,
         catalog.image_timing(model),
         catalog.image_price(model, *output["size"]),
+        failure=_input_failure(inputs, "image", source_limit=catalog.REFRAME_LIMITS[model]),
     )
 
 
-def reframe_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
+def reframe_video(
+    ctx: Context, owner: str, body: Mapping[str, Any], inputs: Sequence[Seen] = ()
+) -> Job:
     model, aspect = body["model"], body["aspect_ratio"]
     echo: JSON = {
         "generation_type": "reframe_video",
@@ -127,8 +140,9 @@ def reframe_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         **{field: body.get(field) for field in _PIXEL_FIELDS},
         "callback_url": body.get("callback_url"),
     }
-    # The source video is never fetched, so its length is unknown: five seconds is assumed.
-    seconds = 5
+    # The output is as long as the source, when the source is known (five seconds if not).
+    source = _source_facts(inputs)
+    seconds = _seconds_of_source(source)
     return _submit(
         ctx,
         owner,
@@ -136,10 +150,13 @@ def reframe_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         _video_output(ctx, model, aspect, seconds),
         catalog.video_timing(model, None, seconds),
         catalog.video_price(model, aspect, None, seconds),
+        failure=_input_failure(inputs, "video", source_limit=catalog.REFRAME_LIMITS[model]),
     )
 
 
-def modify_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
+def modify_video(
+    ctx: Context, owner: str, body: Mapping[str, Any], inputs: Sequence[Seen] = ()
+) -> Job:
     model = body["model"]
     echo: JSON = {
         "generation_type": "modify_video",
@@ -150,7 +167,13 @@ def modify_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         "prompt": body.get("prompt"),
         "callback_url": body.get("callback_url"),
     }
-    aspect, seconds = catalog.DEFAULT_ASPECT_RATIO, 5
+    # A modified video keeps its source's shape and length (16:9 and five seconds when the
+    # source is not known).
+    source = _source_facts(inputs)
+    aspect = catalog.DEFAULT_ASPECT_RATIO
+    if source is not None and source.aspect_ratio is not None:
+        aspect = catalog.nearest_aspect_ratio(source.aspect_ratio)
+    seconds = _seconds_of_source(source)
     return _submit(
         ctx,
         owner,
@@ -158,6 +181,7 @@ def modify_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         _video_output(ctx, model, aspect, seconds),
         catalog.video_timing(model, None, seconds),
         catalog.video_price(model, aspect, None, seconds),
+        failure=_input_failure(inputs, "video", source_limit=catalog.MODIFY_LIMITS[model]),
     )
 
 
@@ -199,6 +223,46 @@ def add_audio(ctx: Context, owner: str, source_id: str, body: Mapping[str, Any])
     )
 
 
+# -- inputs ----------------------------------------------------------------------------------
+
+
+def _source_facts(inputs: Sequence[Seen]) -> MediaFacts | None:
+    """What the ``media`` of a modify or reframe call turned out to hold, if known."""
+    for seen in inputs:
+        if seen.field == "media.url" and seen.facts is not None:
+            return seen.facts
+    return None
+
+
+def _seconds_of_source(source: MediaFacts | None) -> int:
+    if source is None or source.seconds is None:
+        return 5
+    return max(1, round(source.seconds))
+
+
+def _input_failure(
+    inputs: Sequence[Seen], kind: str, source_limit: tuple[float | None, int] | None = None
+) -> Failure | None:
+    """How the generation fails because of its inputs, if it does.
+
+    An input that cannot be fetched, or is not the kind of media its field takes, fails with
+    Luma's documented "Failed to read user input frames". A source over the model's limits
+    fails with the mock's own sentence (Luma documents the limits, not the failure).
+    """
+    for seen in inputs:
+        wanted = kind if seen.field == "media.url" else "image"
+        wrong_kind = seen.facts is not None and seen.facts.kind != wanted
+        if seen.failed or wrong_kind:
+            return catalog.FAILURES["frames_unreadable"]
+    source = _source_facts(inputs)
+    if source is not None and source_limit is not None:
+        max_seconds, max_bytes = source_limit
+        problem = over_limit(source, max_seconds=max_seconds, max_bytes=max_bytes)
+        if problem is not None:
+            return Failure(f"Input {kind} is {problem}", None, Phase.QUEUED, 2.0)
+    return None
+
+
 # -- shared steps ----------------------------------------------------------------------------
 
 
@@ -211,6 +275,7 @@ def _submit(
     cost: float,
     *,
     finish_now: bool = False,
+    failure: Failure | None = None,
 ) -> Job:
     simulation = ctx.simulation
     # Where the client reached the mock: callbacks, sent later, link media under it.
@@ -226,6 +291,7 @@ def _submit(
             cost=cost,
             instant=finish_now,
             group=catalog.family(details["model"]),
+            failure=unless_triggered(failure),
         )
     except InsufficientCredits as refusal:
         raise DIALECT.error(

@@ -12,8 +12,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockluma.engine.errors import JobNotFound
+from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Job, Phase
-from mockluma.surfaces import Context
+from mockluma.surfaces import Context, inputs
 from mockluma.surfaces.dream_machine import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.dream_machine.errors import DIALECT
 from mockluma.web.auth import bearer_token
@@ -21,7 +22,7 @@ from mockluma.web.bodies import read_json
 from mockluma.web.json_cache import JsonBodies
 from mockluma.web.urls import base_url_of
 
-Order = Callable[[Context, str, Mapping[str, Any]], Job]
+Order = Callable[[Context, str, Mapping[str, Any], Sequence[Seen]], Job]
 Check = Callable[[Mapping[str, Any]], None]
 
 
@@ -110,7 +111,10 @@ class DreamMachineRoutes:
             body = await self.body(request, schema)
             if check is not None:
                 check(body)
-            return self.present(order(self.ctx, owner, body), request, 201)
+            # Luma fetches inputs after accepting the request: what they hold decides how the
+            # generation ends, not whether it is created.
+            seen = await inputs.look_at(self.ctx, request, validation.input_urls(body))
+            return self.present(order(self.ctx, owner, body, seen), request, 201)
 
         return handler
 

@@ -43,6 +43,17 @@ def _value_errors(body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
             yield entry
 
 
+def input_urls(body: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The input-media URLs of ``body`` with their dotted field names (``image_ref[0].url``)."""
+    named = []
+    for loc, url in url_fields(body):
+        field = ""
+        for part in loc:
+            field += f"[{part}]" if isinstance(part, int) else f".{part}" if field else part
+        named.append((field, url))
+    return named
+
+
 def url_fields(body: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Every input-media URL of a create body, with where it sits (for errors and the
     input-media policy): keyframes, image/style/character/modify refs, media, first_frame."""

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
-from mockluma.engine.jobs import Job, Phase
+from mockluma.engine.input_media import Seen
+from mockluma.engine.jobs import Failure, Job, Phase
 from mockluma.surfaces import Context
+from mockluma.surfaces.inputs import unless_triggered
 from mockluma.surfaces.umami import catalog
 from mockluma.surfaces.umami.errors import DIALECT, not_found
 
 
-def create(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
+def create(ctx: Context, owner: str, body: Mapping[str, Any], inputs: Sequence[Seen] = ()) -> Job:
+    """A new generation. Luma behind the proxy fetches the image URLs after accepting it: an
+    image it cannot read fails the generation (Dream Machine's reason, in lower case)."""
     aspect = body.get("aspect_ratio") or catalog.DEFAULT_ASPECT_RATIO
-    return _submit(ctx, owner, body, aspect, catalog.VIDEO_SECONDS, extends=None)
+    unreadable = any(s.failed or (s.facts and s.facts.kind != "image") for s in inputs)
+    failure = catalog.FAILURES["frames_unreadable"] if unreadable else None
+    return _submit(ctx, owner, body, aspect, catalog.VIDEO_SECONDS, extends=None, failure=failure)
 
 
 def extend(ctx: Context, owner: str, parent_id: str, body: Mapping[str, Any]) -> Job:
@@ -46,6 +52,7 @@ def _submit(
     seconds: int,
     *,
     extends: str | None,
+    failure: Failure | None = None,
 ) -> Job:
     video = ctx.media.video(aspect, seconds)
     request = {
@@ -74,6 +81,7 @@ def _submit(
             timing=catalog.TIMING,
             group=catalog.LIMIT_GROUP,
             cost=catalog.TOKENS_PER_GENERATION,
+            failure=unless_triggered(failure),
         )
     except InsufficientCredits as refusal:
         # AI/ML API, whose service this is, answers an exhausted balance with 403.
