@@ -6,7 +6,8 @@ own URLs hold, and the real downloads of ``input_media=fetch``.
   head for its shape and length.
 - :class:`HttpFetcher` downloads a public URL with httpx's async client: a timeout per phase,
   at most ``max_bytes`` (the stream is abandoned past it), only ``image/*`` and ``video/*``
-  bodies, at most three redirects. It runs on the event loop without blocking it.
+  bodies (anything else is reported by its type, unread), at most three redirects. It runs
+  on the event loop without blocking it.
 """
 
 from __future__ import annotations
@@ -85,9 +86,8 @@ class HttpFetcher:
                     )
                 content_type = response.headers.get("content-type", "").split(";")[0].strip()
                 if not content_type.startswith(("image/", "video/")):
-                    raise FetchFailed(
-                        f"the content-type is {content_type or 'missing'}, not an image or video"
-                    )
+                    # Not media: each API says so in its own words (the facts' kind is other).
+                    return MediaFacts(content_type or "application/octet-stream", 0)
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > self.max_bytes:
                     raise FetchFailed(self._too_large(int(declared)))

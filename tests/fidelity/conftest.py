@@ -30,3 +30,11 @@ def root(luma: MockLuma) -> Iterator[httpx.Client]:
     """A plain client at the mock's root, for the gateways (which have no official SDK)."""
     with httpx.Client(base_url=luma.url) as plain:
         yield plain
+
+
+@pytest.fixture
+def http_dm(luma: MockLuma) -> Iterator[httpx.Client]:
+    """A plain client on Dream Machine, for bodies the SDK's signatures would not send."""
+    headers = {"Authorization": "Bearer luma-test-key"}
+    with httpx.Client(base_url=luma.dream_machine_url, headers=headers) as plain:
+        yield plain

@@ -195,8 +195,10 @@ def url_entry(loc: Sequence[str | int], url: str) -> dict[str, Any] | None:
     try:
         parts = urlsplit(text)
         host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
-        return _url_parsing(loc, url, "invalid international domain name")
+        reason = "invalid IPv6 address" if "[" in text else "invalid port number"
+        return _url_parsing(loc, url, reason)
     if not text:
         return _url_parsing(loc, url, "input is empty")
     if not parts.scheme:

@@ -36,6 +36,11 @@ def conform(schema: str, body: Any) -> dict[str, Any]:
 
 
 def _value_errors(body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    # The schema's pattern admits what only a URL parser refuses ("https://[::1").
+    for loc, url in url_fields(body):
+        entry = errors.url_entry(("body", *loc), url)
+        if entry is not None:
+            yield entry
     # Callbacks are POSTed to this URL, so it must be an absolute http(s) URL.
     if body.get("callback_url") is not None:
         entry = errors.url_entry(("body", "callback_url"), body["callback_url"])
