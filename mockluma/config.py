@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockluma.engine.faults import Rule
+from mockluma.engine.input_media import MODES as INPUT_MEDIA_MODES
 from mockluma.engine.limits import Limit
 from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.timing import TimingMode
@@ -22,8 +23,6 @@ from mockluma.errors import ConfigError as ConfigError
 
 CLOCK_MODES = ("real", "manual")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
-INPUT_MEDIA_MODES = ("simulate", "fetch", "off")
-"""The modes of the input-media policy (the engine's ``input_media.MODES``)."""
 APPYPIE_STATUSES = ("queued", "dreaming", "failed")
 """AppyPie's undocumented status words for a queued, a running and a failed generation."""
 

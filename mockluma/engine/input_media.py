@@ -25,7 +25,6 @@ This module is HTTP-free: fetching and the mock's own URL layout are injected
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -117,12 +116,6 @@ class FetchFailed(Exception):
         self.status = status
 
 
-def check_mode(mode: str) -> str:
-    if mode not in MODES:
-        raise ValueError(f"input_media must be one of {', '.join(MODES)}, not {mode!r}")
-    return mode
-
-
 def _is_documentation_domain(host: str) -> bool:
     name = host.rstrip(".").lower()
     return name in RESERVED_DOMAINS or name.endswith(tuple(f".{d}" for d in RESERVED_DOMAINS))
@@ -148,13 +141,6 @@ def unreachable_reason(host: str) -> str | None:
 
 
 _FETCHED_LIMIT = 1024
-_SECONDS_IN_NAME = re.compile(r"-(\d+)s\.\w+$")
-
-
-def seconds_in_name(name: str) -> float | None:
-    """The length a shipped video's name states (``video/16x9-9s.mp4`` is 9 s long)."""
-    found = _SECONDS_IN_NAME.search(name)
-    return float(found.group(1)) if found else None
 
 
 def over_limit(
