@@ -31,7 +31,6 @@ from __future__ import annotations
 import fnmatch
 import random
 from collections.abc import Iterable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -375,8 +374,15 @@ def resolve_failure(fault: GenerationFault, kinds: Mapping[str, Failure], surfac
     )
 
 
-# Generation rules that matched the request being handled, and in-band triggers found in it.
-# Set by the app for the duration of one request; read by Simulation.submit.
-pending_generation_faults: ContextVar[tuple[tuple[RuleState, ...], GenerationFault | None]] = (
-    ContextVar("pending_generation_faults", default=((), None))
-)
+@dataclass(frozen=True, slots=True)
+class PlannedFaults:
+    """The generation faults planned for one request, handed to :meth:`Simulation.submit
+    <mockluma.engine.simulation.Simulation.submit>` by the surface that creates a job for it."""
+
+    rules: tuple[RuleState, ...] = ()
+    """Generation rules that matched the request; each draws, for the new job, whether it fires."""
+    triggered: GenerationFault | None = None
+    """What an in-band ``[mockluma:...]`` trigger asked for; it wins over the rules."""
+
+
+NO_PLANNED_FAULTS = PlannedFaults()

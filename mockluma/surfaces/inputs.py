@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from mockluma.engine.faults import pending_generation_faults
+from mockluma.engine.faults import PlannedFaults
 from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Failure
 from mockluma.surfaces import Context
@@ -50,11 +50,10 @@ def note(request: Request, seen: Sequence[Seen]) -> None:
         noted.extend(outcome.to_json() for outcome in seen)
 
 
-def unless_triggered(failure: Failure | None) -> Failure | None:
+def unless_triggered(failure: Failure | None, faults: PlannedFaults) -> Failure | None:
     """``failure`` (an input Luma could not read), unless the request's own
     ``[mockluma:fail=...]`` marker says how the generation ends: the test asked for that."""
-    _, triggered = pending_generation_faults.get()
-    return None if triggered is not None else failure
+    return None if faults.triggered is not None else failure
 
 
 def urls_in(body: Any, path: str = "") -> Iterator[tuple[str, str]]:

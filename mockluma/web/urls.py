@@ -4,7 +4,6 @@ signed uploads."""
 from __future__ import annotations
 
 import functools
-from contextvars import ContextVar
 from typing import Any
 
 from starlette.requests import Request
@@ -14,19 +13,6 @@ from starlette.types import Scope
 def media_url(base_url: str, token: str, name: str) -> str:
     """An absolute URL on the server at ``base_url`` that serves the shipped media file ``name``."""
     return f"{base_url}_mockluma/media/{token}/{name}"
-
-
-# The ASGI scope of the request being handled, for code that runs inside a request but is not
-# handed the request (an order recording where its client reached the mock, say).
-current_scope: ContextVar[Scope | None] = ContextVar("current_scope", default=None)
-
-
-def request_base_url() -> str:
-    """The root URL (ending in ``/``) by which the current request reached the mock."""
-    scope = current_scope.get()
-    if scope is None:
-        return "http://mockluma.invalid/"
-    return base_url_of(scope)
 
 
 def base_url_of(request: Request | Scope) -> str:
@@ -79,8 +65,6 @@ def upload_url(request: Request, surface: str, token: str) -> str:
 __all__ = [
     "UPLOADS_PATH",
     "base_url_of",
-    "current_scope",
     "media_url",
-    "request_base_url",
     "upload_url",
 ]

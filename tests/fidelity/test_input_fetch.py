@@ -81,18 +81,19 @@ def port() -> Iterator[int]:
 
 
 class ToLoopback(httpx.AsyncBaseTransport):
-    """Sends every request to the loopback server, whatever host the URL names."""
+    """Sends every request to the loopback server, whatever host the URL names (a connection
+    of its own per request, closed before the answer is handed on)."""
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.inner = httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=self.port)
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+        async with httpx.AsyncHTTPTransport() as inner:
+            answer = await inner.handle_async_request(request)
+            body = await answer.aread()
+            await answer.aclose()
+        return httpx.Response(answer.status_code, headers=answer.headers, content=body)
 
 
 # -- the fetcher on its own --------------------------------------------------------------------

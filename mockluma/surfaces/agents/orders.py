@@ -11,6 +11,7 @@ from typing import Any
 
 from mockluma.engine import media as shipped
 from mockluma.engine.errors import InsufficientCredits
+from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
 from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Job
 from mockluma.engine.timing import Timing
@@ -58,6 +59,8 @@ def create_generation(
     body: Mapping[str, Any],
     origin: str,
     seen: list[Seen] | None = None,
+    *,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
 ) -> Job:
     """Check, price and submit a generation; what its input URLs found is added to ``seen``."""
     plan = check_generation(body)
@@ -75,6 +78,7 @@ def create_generation(
             cost=order.cost,
             # One bucket for every type: the documented limits count all generations together.
             group=catalog.LIMIT_GROUP,
+            faults=faults,
         )
     except InsufficientCredits:
         raise DIALECT.error(402, INSUFFICIENT_CREDITS) from None

@@ -29,6 +29,7 @@ from mockluma.surfaces.agents.errors import DIALECT, bad_request
 from mockluma.surfaces.agents.probe import HEAD_BYTES, probe
 from mockluma.web.bodies import read_json
 from mockluma.web.errors import ApiError
+from mockluma.web.planned_faults import planned_faults
 from mockluma.web.presign import presign_refusal, storage_error
 from mockluma.web.urls import base_url_of
 
@@ -102,7 +103,9 @@ class AgentsRoutes:
         await inputs.prefetch(self.ctx, request, body)
         seen: list[Seen] = []
         try:
-            job = orders.create_generation(self.ctx, owner, body, base_url_of(request), seen)
+            job = orders.create_generation(
+                self.ctx, owner, body, base_url_of(request), seen, faults=planned_faults(request)
+            )
         finally:
             inputs.note(request, seen)
         response = self.present(job, request, 201)
@@ -164,7 +167,7 @@ class AgentsRoutes:
             }
             stored = files.create(self.ctx, owner, self._file_fields(fields), presigned=False)
             files.receive(stored, head, size)
-            files.start_ingest(self.ctx, stored)
+            files.start_ingest(self.ctx, stored, faults=planned_faults(request))
             return stored
         finally:
             await form.close()
@@ -189,7 +192,9 @@ class AgentsRoutes:
     async def complete_file(self, request: Request) -> Response:
         owner = self.authenticate(request)
         # The SDK posts no body here (with a JSON content type); nothing in it is read.
-        stored = files.complete(self.ctx, owner, request.path_params["id"])
+        stored = files.complete(
+            self.ctx, owner, request.path_params["id"], faults=planned_faults(request)
+        )
         return self.present_file(stored)
 
     async def get_file(self, request: Request) -> Response:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits
+from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
 from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Job
 from mockluma.surfaces import Context
@@ -21,6 +22,7 @@ def generate(
     *,
     kind: str,
     inputs: Sequence[Seen] = (),
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
 ) -> Job:
     """A text-to-video (``kind="text"``) or image-to-video (``kind="image"``) generation.
 
@@ -46,7 +48,10 @@ def generate(
             timing=catalog.TIMING,
             group=catalog.LIMIT_GROUP,
             cost=catalog.PRICE_CENTS,
-            failure=unless_triggered(catalog.FAILURES["frames_unreadable"] if unreadable else None),
+            failure=unless_triggered(
+                catalog.FAILURES["frames_unreadable"] if unreadable else None, faults
+            ),
+            faults=faults,
         )
     except InsufficientCredits as refusal:
         # APIM answers an exhausted quota with 403; AppyPie's table has 403 for "no access".

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
+from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
 from mockluma.engine.input_media import MediaFacts, Seen, over_limit
 from mockluma.engine.jobs import Failure, Job, Phase
 from mockluma.engine.timing import Timing
@@ -16,7 +17,6 @@ from mockluma.surfaces.dream_machine import catalog
 from mockluma.surfaces.dream_machine.errors import DIALECT, bad_request, not_found
 from mockluma.surfaces.dream_machine.validation import frame_types
 from mockluma.surfaces.inputs import unless_triggered
-from mockluma.web.urls import request_base_url
 
 JSON = dict[str, Any]
 _PIXEL_FIELDS = (
@@ -32,7 +32,13 @@ _PIXEL_FIELDS = (
 
 
 def create_video(
-    ctx: Context, owner: str, body: Mapping[str, Any], inputs: Sequence[Seen] = ()
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+    inputs: Sequence[Seen] = (),
 ) -> Job:
     sources = _keyframe_sources(ctx, owner, body)
     model = body["model"]
@@ -62,12 +68,20 @@ def create_video(
         _video_output(ctx, model, aspect, seconds),
         catalog.video_timing(model, resolution, seconds),
         catalog.video_price(model, aspect, resolution, seconds),
+        base_url=base_url,
+        faults=faults,
         failure=_input_failure(inputs, "image"),
     )
 
 
 def create_image(
-    ctx: Context, owner: str, body: Mapping[str, Any], inputs: Sequence[Seen] = ()
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+    inputs: Sequence[Seen] = (),
 ) -> Job:
     model = body["model"]
     aspect = body.get("aspect_ratio") or catalog.DEFAULT_ASPECT_RATIO
@@ -96,12 +110,20 @@ def create_image(
         catalog.image_timing(model),
         catalog.image_price(model, *output["size"]),
         finish_now=bool(body.get("sync")),
+        base_url=base_url,
+        faults=faults,
         failure=_input_failure(inputs, "image"),
     )
 
 
 def reframe_image(
-    ctx: Context, owner: str, body: Mapping[str, Any], inputs: Sequence[Seen] = ()
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+    inputs: Sequence[Seen] = (),
 ) -> Job:
     model, aspect = body["model"], body["aspect_ratio"]
     echo: JSON = {
@@ -122,12 +144,20 @@ def reframe_image(
         output,
         catalog.image_timing(model),
         catalog.image_price(model, *output["size"]),
+        base_url=base_url,
+        faults=faults,
         failure=_input_failure(inputs, "image", source_limit=catalog.REFRAME_LIMITS[model]),
     )
 
 
 def reframe_video(
-    ctx: Context, owner: str, body: Mapping[str, Any], inputs: Sequence[Seen] = ()
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+    inputs: Sequence[Seen] = (),
 ) -> Job:
     model, aspect = body["model"], body["aspect_ratio"]
     echo: JSON = {
@@ -150,12 +180,20 @@ def reframe_video(
         _video_output(ctx, model, aspect, seconds),
         catalog.video_timing(model, None, seconds),
         catalog.video_price(model, aspect, None, seconds),
+        base_url=base_url,
+        faults=faults,
         failure=_input_failure(inputs, "video", source_limit=catalog.REFRAME_LIMITS[model]),
     )
 
 
 def modify_video(
-    ctx: Context, owner: str, body: Mapping[str, Any], inputs: Sequence[Seen] = ()
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+    inputs: Sequence[Seen] = (),
 ) -> Job:
     model = body["model"]
     echo: JSON = {
@@ -181,11 +219,21 @@ def modify_video(
         _video_output(ctx, model, aspect, seconds),
         catalog.video_timing(model, None, seconds),
         catalog.video_price(model, aspect, None, seconds),
+        base_url=base_url,
+        faults=faults,
         failure=_input_failure(inputs, "video", source_limit=catalog.MODIFY_LIMITS[model]),
     )
 
 
-def upscale(ctx: Context, owner: str, source_id: str, body: Mapping[str, Any]) -> Job:
+def upscale(
+    ctx: Context,
+    owner: str,
+    source_id: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     source = _finished_video(ctx, owner, source_id, "upscaled")
     resolution = body.get("resolution") or catalog.DEFAULT_UPSCALE_RESOLUTION
     echo: JSON = {
@@ -201,10 +249,20 @@ def upscale(ctx: Context, owner: str, source_id: str, body: Mapping[str, Any]) -
         _video_output(ctx, model, aspect, seconds, with_audio=source.details["audio"]),
         catalog.UPSCALE_TIMING,
         catalog.video_price(model, aspect, resolution, seconds),
+        base_url=base_url,
+        faults=faults,
     )
 
 
-def add_audio(ctx: Context, owner: str, source_id: str, body: Mapping[str, Any]) -> Job:
+def add_audio(
+    ctx: Context,
+    owner: str,
+    source_id: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     source = _finished_video(ctx, owner, source_id, "given audio")
     echo: JSON = {
         "generation_type": "add_audio",
@@ -220,6 +278,8 @@ def add_audio(ctx: Context, owner: str, source_id: str, body: Mapping[str, Any])
         _video_output(ctx, model, aspect, seconds, with_audio=True),
         catalog.AUDIO_TIMING,
         catalog.audio_price(seconds),
+        base_url=base_url,
+        faults=faults,
     )
 
 
@@ -274,12 +334,14 @@ def _submit(
     timing: Timing,
     cost: float,
     *,
+    base_url: str,
+    faults: PlannedFaults,
     finish_now: bool = False,
     failure: Failure | None = None,
 ) -> Job:
     simulation = ctx.simulation
     # Where the client reached the mock: callbacks, sent later, link media under it.
-    details["base_url"] = request_base_url()
+    details["base_url"] = base_url
     try:
         job = simulation.submit(
             surface=catalog.SURFACE,
@@ -291,7 +353,8 @@ def _submit(
             cost=cost,
             instant=finish_now,
             group=catalog.family(details["model"]),
-            failure=unless_triggered(failure),
+            failure=unless_triggered(failure, faults),
+            faults=faults,
         )
     except InsufficientCredits as refusal:
         raise DIALECT.error(

@@ -5,7 +5,7 @@ authenticate → read → validate → engine → present.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,9 +20,41 @@ from mockluma.surfaces.dream_machine.errors import DIALECT
 from mockluma.web.auth import bearer_token
 from mockluma.web.bodies import read_json
 from mockluma.web.json_cache import JsonBodies
+from mockluma.web.planned_faults import PlannedFaults, planned_faults
 from mockluma.web.urls import base_url_of
 
-Order = Callable[[Context, str, Mapping[str, Any], Sequence[Seen]], Job]
+
+class Order(Protocol):
+    """A create: the account's key, the checked body, where the client reached the mock, the
+    generation faults planned for the request and what its input URLs found."""
+
+    def __call__(
+        self,
+        ctx: Context,
+        owner: str,
+        body: Mapping[str, Any],
+        *,
+        base_url: str,
+        faults: PlannedFaults,
+        inputs: Sequence[Seen],
+    ) -> Job: ...
+
+
+class Derivation(Protocol):
+    """A create from an existing generation (upscale, audio), named by ``source_id``."""
+
+    def __call__(
+        self,
+        ctx: Context,
+        owner: str,
+        source_id: str,
+        body: Mapping[str, Any],
+        *,
+        base_url: str,
+        faults: PlannedFaults,
+    ) -> Job: ...
+
+
 Check = Callable[[Mapping[str, Any]], None]
 
 
@@ -114,18 +146,31 @@ class DreamMachineRoutes:
             # Luma fetches inputs after accepting the request: what they hold decides how the
             # generation ends, not whether it is created.
             seen = await inputs.look_at(self.ctx, request, validation.input_urls(body))
-            return self.present(order(self.ctx, owner, body, seen), request, 201)
+            job = order(
+                self.ctx,
+                owner,
+                body,
+                base_url=base_url_of(request),
+                faults=planned_faults(request),
+                inputs=seen,
+            )
+            return self.present(job, request, 201)
 
         return handler
 
-    def derive(
-        self, order: Callable[[Context, str, str, Mapping[str, Any]], Job], schema: str
-    ) -> Callable[[Request], Any]:
+    def derive(self, order: Derivation, schema: str) -> Callable[[Request], Any]:
         # Upscale and audio answer 200, not 201, in Luma's spec.
         async def handler(request: Request) -> Response:
             owner = self.authenticate(request)
             body = await self.body(request, schema)
-            job = order(self.ctx, owner, request.path_params["id"], body)
+            job = order(
+                self.ctx,
+                owner,
+                request.path_params["id"],
+                body,
+                base_url=base_url_of(request),
+                faults=planned_faults(request),
+            )
             return self.present(job, request)
 
         return handler

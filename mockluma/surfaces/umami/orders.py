@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
+from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
 from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Failure, Job, Phase
 from mockluma.surfaces import Context
@@ -14,16 +15,39 @@ from mockluma.surfaces.umami import catalog
 from mockluma.surfaces.umami.errors import DIALECT, not_found
 
 
-def create(ctx: Context, owner: str, body: Mapping[str, Any], inputs: Sequence[Seen] = ()) -> Job:
+def create(
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    inputs: Sequence[Seen] = (),
+    *,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     """A new generation. Luma behind the proxy fetches the image URLs after accepting it: an
     image it cannot read fails the generation (Dream Machine's reason, in lower case)."""
     aspect = body.get("aspect_ratio") or catalog.DEFAULT_ASPECT_RATIO
     unreadable = any(s.failed or (s.facts and s.facts.kind != "image") for s in inputs)
     failure = catalog.FAILURES["frames_unreadable"] if unreadable else None
-    return _submit(ctx, owner, body, aspect, catalog.VIDEO_SECONDS, extends=None, failure=failure)
+    return _submit(
+        ctx,
+        owner,
+        body,
+        aspect,
+        catalog.VIDEO_SECONDS,
+        extends=None,
+        faults=faults,
+        failure=unless_triggered(failure, faults),
+    )
 
 
-def extend(ctx: Context, owner: str, parent_id: str, body: Mapping[str, Any]) -> Job:
+def extend(
+    ctx: Context,
+    owner: str,
+    parent_id: str,
+    body: Mapping[str, Any],
+    *,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     """A new generation that continues the completed generation ``parent_id``.
 
     The extension keeps the parent's aspect ratio (it continues the same frames) and is five
@@ -41,7 +65,8 @@ def extend(ctx: Context, owner: str, parent_id: str, body: Mapping[str, Any]) ->
             "Fetch it until its state is completed, then extend it.",
         )
     seconds = parent.details["seconds"] + catalog.EXTEND_SECONDS
-    return _submit(ctx, owner, body, parent.details["aspect_ratio"], seconds, extends=parent_id)
+    aspect = parent.details["aspect_ratio"]
+    return _submit(ctx, owner, body, aspect, seconds, extends=parent_id, faults=faults)
 
 
 def _submit(
@@ -52,6 +77,7 @@ def _submit(
     seconds: int,
     *,
     extends: str | None,
+    faults: PlannedFaults,
     failure: Failure | None = None,
 ) -> Job:
     video = ctx.media.video(aspect, seconds)
@@ -81,7 +107,8 @@ def _submit(
             timing=catalog.TIMING,
             group=catalog.LIMIT_GROUP,
             cost=catalog.TOKENS_PER_GENERATION,
-            failure=unless_triggered(failure),
+            failure=failure,
+            faults=faults,
         )
     except InsufficientCredits as refusal:
         # AI/ML API, whose service this is, answers an exhausted balance with 403.

@@ -18,6 +18,7 @@ from mockluma.surfaces.umami import catalog, errors, orders, presenters, validat
 from mockluma.surfaces.umami.errors import DIALECT
 from mockluma.web.auth import bearer_token
 from mockluma.web.bodies import read_json
+from mockluma.web.planned_faults import planned_faults
 from mockluma.web.urls import base_url_of
 
 
@@ -66,12 +67,15 @@ class UmamiRoutes:
             if body.get(field) and not body[field].startswith("data:")
         ]
         seen = await inputs.look_at(self.ctx, request, urls)
-        return self.present(orders.create(self.ctx, owner, body, seen), request, 201)
+        job = orders.create(self.ctx, owner, body, seen, faults=planned_faults(request))
+        return self.present(job, request, 201)
 
     async def extend(self, request: Request) -> Response:
         owner = self.authenticate(request)
         body = await self.body(request)
-        job = orders.extend(self.ctx, owner, request.path_params["taskId"], body)
+        job = orders.extend(
+            self.ctx, owner, request.path_params["taskId"], body, faults=planned_faults(request)
+        )
         return self.present(job, request, 201)
 
     async def fetch(self, request: Request) -> Response:
