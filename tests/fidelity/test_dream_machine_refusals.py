@@ -126,12 +126,29 @@ def test_a_missing_field_is_field_required(client: LumaAI) -> None:
     )
 
 
-@pytest.mark.parametrize("resolution", ["540p", "720p", "1080p", "4k"])
-def test_every_documented_resolution_is_accepted(client: LumaAI, resolution: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "resolution"),
+    [("ray-2", "540p"), ("ray-2", "720p"), ("ray-2", "1080p"), ("ray-2", "4k"),
+     ("ray-flash-2", "540p"), ("ray-flash-2", "720p"), ("ray-flash-2", "1080p")],
+)  # fmt: skip
+def test_every_resolution_a_model_offers_is_accepted(
+    client: LumaAI, model: str, resolution: str
+) -> None:
     generation = client.generations.create(
-        model="ray-flash-2", prompt="a calm sea", resolution=resolution, duration="9s"
+        model=model,  # type: ignore[arg-type]
+        prompt="a calm sea",
+        resolution=resolution,
+        duration="9s",
     )
     assert generation.request.resolution == resolution  # type: ignore[union-attr]
+
+
+def test_4k_is_ray_2s_only(client: LumaAI) -> None:
+    with pytest.raises(lumaai.BadRequestError) as caught:
+        client.generations.create(model="ray-flash-2", prompt="a calm sea", resolution="4k")
+    assert detail_of(caught) == (
+        "Resolution 4k is not supported for ray-flash-2; use 540p, 720p, 1080p"
+    )
 
 
 def test_the_expected_words_are_pydantics() -> None:

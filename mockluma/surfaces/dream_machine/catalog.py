@@ -29,6 +29,14 @@ PROMPT_MIN = 3
 PROMPT_MAX = 5000
 MAX_REFERENCE_IMAGES = 4
 
+# Resolutions per video model. Luma's docs list 540p, 720p, 1080p and 4k without saying which
+# model offers what; third-party hosts of the same models offer 4k for ray-2 and stop at 1080p
+# for ray-flash-2, so the mock refuses 4k from ray-flash-2 (docs/fidelity.md).
+RESOLUTIONS: dict[str, tuple[str, ...]] = {
+    "ray-2": ("540p", "720p", "1080p", "4k"),
+    "ray-flash-2": ("540p", "720p", "1080p"),
+}
+
 # Input limits of modify and reframe: (longest source in seconds, largest file in bytes).
 # Luma's Modify Video and Reframe pages; the photon rows have no length.
 MB = 1_000_000

@@ -104,6 +104,15 @@ _LOOP_REFUSALS = {
 def check_video_request(body: Mapping[str, Any]) -> None:
     """The keyframe, loop and prompt rules of a video create call."""
     frames = frame_types(body)
+    offered = catalog.RESOLUTIONS.get(str(body.get("model")))
+    resolution = body.get("resolution")
+    if offered is not None and resolution is not None and resolution not in offered:
+        # A rule of the model, not of the schema: worded like Luma's own "... is not
+        # supported for ..." sentences (the text is the mock's).
+        raise bad_request(
+            f"Resolution {resolution} is not supported for {body['model']}; "
+            f"use {', '.join(offered)}"
+        )
     if body.get("keyframes") is not None and frames == (None, None):
         raise bad_request(errors.NO_KEYFRAMES)
     if body.get("loop") and frames in _LOOP_REFUSALS:
