@@ -39,7 +39,9 @@ def finished(client: LumaAI, luma: MockLuma, generation_id: str | None) -> Any:
 # -- Agents: a synchronous 422 naming the field -------------------------------------------------
 
 
-def test_agents_docs_placeholder_source_is_a_422_with_the_http_status(agents: Luma) -> None:
+def test_agents_docs_placeholder_source_is_a_422_with_the_http_status(
+    agents: Luma, luma: MockLuma
+) -> None:
     with pytest.raises(luma_agents.UnprocessableEntityError) as caught:
         agents.generations.create(
             type="image_edit",
@@ -48,6 +50,10 @@ def test_agents_docs_placeholder_source_is_a_422_with_the_http_status(agents: Lu
         )
     assert caught.value.status_code == 422
     assert caught.value.body == {"detail": "source: failed to fetch URL (HTTP 404)"}
+    (refused,) = luma.journal.find(method="POST", path="/v1/generations")
+    assert refused.input_media is not None
+    assert refused.input_media[0]["field"] == "source"
+    assert refused.input_media[0]["verdict"] == "unreachable"
 
 
 @pytest.mark.parametrize("url", UNREACHABLE[2:], ids=lambda url: url.split("/")[2])

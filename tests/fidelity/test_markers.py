@@ -3,6 +3,7 @@ quietly running the success path (which would turn a failure-path test green for
 
 from __future__ import annotations
 
+import httpx
 import luma_agents
 import lumaai
 import pytest
@@ -50,3 +51,13 @@ def test_fault_rules_refuse_an_unknown_kind(luma: MockLuma) -> None:
     with pytest.raises(ScenarioError, match="no failure kind 'content_moderated'"):
         luma.faults.add(match={"surface": "agents"}, generation={"fail": "content_moderated"})
     assert luma.faults.list() == []
+
+
+def test_captures_refuses_an_unknown_kind_in_a_title(luma: MockLuma) -> None:
+    answer = httpx.post(
+        f"{luma.captures_url}/capture",
+        data={"title": "a chair [mockluma:fail=bogus]"},
+        headers={"Authorization": "luma-api-key=captures-fidelity"},
+    )
+    assert answer.status_code == 400
+    assert "no failure kind 'bogus'" in str(answer.json())
