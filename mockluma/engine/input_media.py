@@ -24,6 +24,7 @@ This module is HTTP-free: fetching and the mock's own URL layout are injected
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -200,24 +201,28 @@ class InputMediaPolicy:
         return Seen(field, url, "assumed", "a public host, assumed to serve a valid file")
 
     async def prefetch(self, urls: Iterable[str], *, origin: str, mode: str) -> None:
-        """In ``fetch`` mode, download each public URL not fetched yet (one after another)."""
+        """In ``fetch`` mode, download each public URL not fetched yet, all at once."""
         if mode != "fetch" or self.fetcher is None:
             return
-        for url in dict.fromkeys(urls):
-            if url in self._fetched:
-                continue
-            seen = self.inspect(url, "", origin=origin, mode="simulate")
-            if seen.verdict != "assumed":
-                continue
-            try:
-                facts = await self.fetcher(url)
-            except FetchFailed as failure:
-                found = Seen("", url, "unreachable", failure.reason, failure.status)
-            else:
-                found = Seen("", url, "fetched", "downloaded", facts=facts)
-            if len(self._fetched) >= _FETCHED_LIMIT:
-                self._fetched.clear()  # a dev server's memory stays bounded
-            self._fetched[url] = found
+        wanted = [
+            url
+            for url in dict.fromkeys(urls)
+            if url not in self._fetched
+            and self.inspect(url, "", origin=origin, mode="simulate").verdict == "assumed"
+        ]
+        found = await asyncio.gather(*(self._fetch(url) for url in wanted))
+        if len(self._fetched) + len(found) > _FETCHED_LIMIT:
+            self._fetched.clear()  # a dev server's memory stays bounded
+        for seen in found:
+            self._fetched[seen.url] = seen
+
+    async def _fetch(self, url: str) -> Seen:
+        assert self.fetcher is not None
+        try:
+            facts = await self.fetcher(url)
+        except FetchFailed as failure:
+            return Seen("", url, "unreachable", failure.reason, failure.status)
+        return Seen("", url, "fetched", "downloaded", facts=facts)
 
     def forget(self) -> None:
         """Drop what earlier fetches found (on reset)."""
