@@ -82,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
         help="obey [mockluma:...] markers in request bodies (default on)",
     )
     serve.add_argument(
+        "--input-media",
+        choices=("simulate", "fetch", "off"),
+        help="what input URLs find: simulate (the mock's own files are real, reserved and "
+        "private hosts fail, others are assumed valid; the default), fetch (download public "
+        "URLs for real) or off (never look)",
+    )
+    serve.add_argument(
         "--strict",
         action="store_true",
         default=None,
@@ -155,7 +162,10 @@ def serve(config: Config) -> None:
     limits = "on" if config.rate_limits else "off"
     triggers = "on" if config.triggers else "off"
     loop, http = uvicorn_stack()
-    print(f"rate limits: {limits}, in-band triggers: {triggers}. Served with {loop} and {http}.")
+    print(
+        f"rate limits: {limits}, in-band triggers: {triggers}, input media: "
+        f"{config.input_media}. Served with {loop} and {http}."
+    )
     print("Press Ctrl-C to stop.", flush=True)
     # "auto": uvloop and httptools when installed (the `fast` extra), asyncio and h11 otherwise.
     # No access log: a line per request would cost more than the request.

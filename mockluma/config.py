@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockluma.engine.faults import Rule
+from mockluma.engine.input_media import MODES as INPUT_MEDIA_MODES
 from mockluma.engine.limits import Limit
 from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.timing import TimingMode
@@ -70,6 +71,9 @@ class Config:
     """Per surface and limit group, limits that replace the surface's defaults."""
     triggers: bool = True
     """Whether ``[mockluma:...]`` markers in request bodies are obeyed."""
+    input_media: str = "simulate"
+    """What input URLs find: ``simulate``, ``fetch`` or ``off``; see
+    :mod:`mockluma.engine.input_media`."""
     callback_timeout: float = 5.0
     """Wall-clock seconds a callback receiver has to answer one attempt."""
     scenario: str | None = None
@@ -103,6 +107,11 @@ class Config:
             raise ConfigError(f"timing must be quick or realistic, not {self.timing!r}.")
         if not isinstance(self.progression, Progression):
             raise ConfigError(f"progression must be a Progression, not {self.progression!r}.")
+        if self.input_media not in INPUT_MEDIA_MODES:
+            raise ConfigError(
+                f"input_media must be one of {', '.join(INPUT_MEDIA_MODES)}, "
+                f"not {self.input_media!r}."
+            )
         if not isinstance(self.strict, bool):
             raise ConfigError(f"strict must be true or false, not {self.strict!r}.")
         if any(not key.strip() for key in self.api_keys):

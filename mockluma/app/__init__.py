@@ -27,6 +27,7 @@ from mockluma.app.admin_faults import check_failure_kinds, fault_routes
 from mockluma.app.callbacks import HttpSender, callback_routes
 from mockluma.app.faults import TRANSPORT_KEY, FaultLayer, find_transport
 from mockluma.app.headers import SurfaceHeadersMiddleware
+from mockluma.app.input_media import HttpFetcher, own_media
 from mockluma.app.journaling import JournalMiddleware
 from mockluma.app.media import media_routes
 from mockluma.app.strict import strict_middleware
@@ -35,6 +36,7 @@ from mockluma.config import Config, ConfigError, build_config
 from mockluma.engine.callbacks import CallbackDispatcher, CallbackPolicy
 from mockluma.engine.clock import Clock, ManualClock, RealClock
 from mockluma.engine.faults import FaultBook
+from mockluma.engine.input_media import InputMediaPolicy
 from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limiter, RateLimited
 from mockluma.engine.media import MediaCatalog
@@ -135,15 +137,23 @@ def build_context(config: Config, surfaces: Sequence[Surface] | None = None) -> 
     for surface in chosen:
         if surface.callbacks is not None:
             callbacks.register(surface.name, surface.callbacks)
-    return Context(
+    media = MediaCatalog()
+    # The input-media policy looks the mock's own URLs up in its media (signed URLs checked
+    # against the current key and clock), and downloads the rest only under input_media=fetch.
+    input_media = InputMediaPolicy(
+        own_media(media, lambda: context.signing_key, simulation.now), HttpFetcher()
+    )
+    context = Context(
         config=config,
         simulation=simulation,
-        media=MediaCatalog(),
+        media=media,
         faults=faults,
         callbacks=callbacks,
         journal=Journal(config.journal_limit),
         surfaces=chosen,
+        input_media=input_media,
     )
+    return context
 
 
 def surface_index(surfaces: Sequence[Surface]) -> PrefixIndex[Surface]:

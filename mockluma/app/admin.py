@@ -97,6 +97,7 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
                     "status": entry.status,
                     "request": entry.request_json(),
                     "response": entry.response_json(),
+                    **({"input_media": entry.input_media} if entry.input_media else {}),
                 }
                 for entry in entries
             ]

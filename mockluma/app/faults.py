@@ -123,7 +123,8 @@ class FaultLayer:
                 body = _parse(raw, form)
             if has_marker:
                 try:
-                    triggers = parse_triggers(find_markers(body))
+                    kinds = self.ctx.simulation.failure_kinds.get(surface or "")
+                    triggers = parse_triggers(find_markers(body), kinds, surface or "")
                 except RuleError as exc:
                     await dialect.error(400, str(exc)).response()(scope, receive, send)
                     return

@@ -59,6 +59,7 @@ class JournalMiddleware:
                 request_body=b"".join(request_body) if request_body else b"",
                 response_body=b"".join(response_body) if response_body else b"",
                 response_type=content_type,
+                input_media=scope.get("state", {}).get("input_media"),
             )
 
         async def receive_and_keep() -> Message:

@@ -110,6 +110,10 @@ def _schema(schema: Any, resolver: Any) -> Shape:
     if "const" in schema:
         return _values([schema["const"]])
     if "enum" in schema:
+        if schema.get("x-sdk-open-enum"):
+            # The SDK's type is an open enum (Literal[...] | str) on purpose; the schema keeps to
+            # the documented values, which is what the mock accepts.
+            return Shape(types={"string"})
         return _values(schema["enum"])
     for keyword in ("anyOf", "oneOf"):
         if keyword in schema:

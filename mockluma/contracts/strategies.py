@@ -70,9 +70,12 @@ _KEYWORDS_UNDERSTOOD = {
     "$ref", "type", "enum", "const", "anyOf", "oneOf", "allOf", "properties", "required",
     "items", "minItems", "maxItems", "minLength", "maxLength", "minimum", "maximum", "format",
     "pattern", "additionalProperties", "exclusiveMinimum", "exclusiveMaximum", "contentEncoding",
+    "x-sdk-open-enum",
 }  # fmt: skip
 # Keywords that say nothing about the values: allowed beside a $ref.
-_ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "default", "examples"}
+_ANNOTATIONS = {
+    "$schema", "$id", "$comment", "title", "description", "default", "examples", "x-sdk-open-enum",
+}  # fmt: skip
 # What a part of an allOf that is merged into an object (not an if/then tag) may say.
 _MERGEABLE = _ANNOTATIONS | {"$ref", "type", "properties", "required", "additionalProperties"}
 # Text a JSON document can carry: lone surrogates cannot be encoded as UTF-8.

@@ -40,6 +40,8 @@ class Exchange:
     request_body: bytes = b""
     response_body: bytes = b""
     response_type: str = ""
+    input_media: list[dict[str, Any]] | None = None
+    """What the request's input URLs found (:mod:`mockluma.engine.input_media`), if any."""
     _ids: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def request_json(self) -> Any:
@@ -114,6 +116,7 @@ class Journal:
         request_body: bytes,
         response_body: bytes,
         response_type: str,
+        input_media: list[dict[str, Any]] | None = None,
     ) -> Exchange:
         entry = Exchange(
             next(self._sequence),
@@ -126,6 +129,7 @@ class Journal:
             request_body[:BODY_LIMIT],
             response_body[:BODY_LIMIT],
             response_type,
+            input_media,
         )
         self._entries.append(entry)
         return entry

@@ -23,6 +23,7 @@ from mockluma.engine.faults import (
     NetworkFault,
     RuleError,
 )
+from mockluma.engine.jobs import Failure
 
 TRIGGER = re.compile(r"\[mockluma:([^\]]*)\]")
 TRIGGER_MARK = b"[mockluma:"
@@ -52,9 +53,15 @@ def find_markers(document: Any) -> list[str]:
     return found
 
 
-def parse_triggers(markers: Iterable[str]) -> Triggers:
+def parse_triggers(
+    markers: Iterable[str], kinds: Mapping[str, Failure] | None = None, surface: str = ""
+) -> Triggers:
     """Read markers such as ``fail=moderation``, ``fail=job,from=dreaming,after=20``, ``stuck``,
-    ``delay=2.5``, ``error=503`` or ``network=reset``."""
+    ``delay=2.5``, ``error=503`` or ``network=reset``.
+
+    Given ``kinds`` (the failure kinds of ``surface``), a ``fail=`` marker naming none of them
+    is refused: a misspelled failure must not quietly run the success path.
+    """
     latency = 0.0
     effect: HttpError | NetworkFault | None = None
     generation: GenerationFault | None = None
@@ -75,6 +82,8 @@ def parse_triggers(markers: Iterable[str]) -> Triggers:
                     stuck="stuck" in options,
                     reason=options.get("reason"),
                 )
+                if kinds is not None:
+                    _check_kind(generation, kinds, surface)
             elif "delay" in options:
                 latency = _seconds(options["delay"])
             elif "error" in options:
@@ -94,6 +103,23 @@ def parse_triggers(markers: Iterable[str]) -> Triggers:
         except (ValueError, RuleError) as exc:
             raise RuleError(f"The trigger [mockluma:{marker}] is not understood: {exc}.") from None
     return Triggers(latency, effect, generation)
+
+
+def _check_kind(fault: GenerationFault, kinds: Mapping[str, Failure], surface: str) -> None:
+    kind = fault.kind or "job"
+    if fault.stuck or fault.reason is not None or kind in kinds:
+        return
+    known = ", ".join(sorted(kinds)) or "none"
+    hint = ""
+    aliases = sorted(name for name, failure in kinds.items() if failure.code == kind)
+    if aliases:
+        hint = (
+            f" ({kind!r} is a failure_code; the kinds that fail with it are {', '.join(aliases)})"
+        )
+    raise ValueError(
+        f"{surface or 'this API'} has no failure kind {kind!r}{hint}; its kinds are {known}, "
+        "or add reason=TEXT to fail with your own words"
+    )
 
 
 def _seconds(text: str) -> float:

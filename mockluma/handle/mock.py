@@ -59,6 +59,7 @@ PER_TEST_SETTINGS = frozenset(
         "rate_limits",
         "limits",
         "triggers",
+        "input_media",
         "callback_timeout",
         "appypie_statuses",
         "capture_credits",

@@ -83,6 +83,15 @@ def first_error(name: str, instance: Any) -> ValidationError | None:
     return error
 
 
+def all_errors(name: str, instance: Any) -> list[ValidationError]:
+    """Every violation of schema ``name`` by ``instance``, each narrowed to the branch of an
+    ``anyOf`` the client most likely meant; the most relevant one first."""
+    found = list(validator(name).iter_errors(instance))
+    first = best_match(found)
+    ordered = sorted(found, key=lambda error: (error is not first, error.json_path))
+    return [_most_specific(error) for error in ordered]
+
+
 def describe(error: ValidationError) -> str:
     """A one-sentence account of ``error`` naming the offending field."""
     error = _most_specific(error)

@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute, Mount
 from mockluma.config import Config
 from mockluma.engine.callbacks import CallbackDispatcher, Inbox, Renderer
 from mockluma.engine.faults import FaultBook
+from mockluma.engine.input_media import InputMediaPolicy
 from mockluma.engine.jobs import Failure
 from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limit, RateLimited
@@ -68,6 +69,8 @@ class Context:
     """Callback receivers hosted by the mock, by name."""
     surfaces: tuple[Surface, ...] = ()
     """The surfaces the app serves, in the registry's order."""
+    input_media: InputMediaPolicy = field(default_factory=lambda: InputMediaPolicy(lambda _: 404))
+    """What the input URLs of requests find (:mod:`mockluma.engine.input_media`)."""
 
     def use_config(self, config: Config) -> None:
         """Swap in a per-test configuration (the handle's ``reset(**settings)``); the settings
@@ -83,6 +86,7 @@ class Context:
             self.faults.replace(self.config.faults)
             self.callbacks.clear()
             self.inboxes.clear()
+            self.input_media.forget()
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,7 +146,7 @@ DOCUMENTED: list[tuple[dict[str, Any], int, str]] = [
     ({"prompt": "x", "type": "image_edit"}, 400, "source is required for type 'image_edit'"),
     ({"prompt": "x", "image_ref": [{"data": "%%%", "media_type": "image/png"}]}, 422, "image_ref[0]: invalid base64 data"),
     ({"prompt": "x", "type": "image_edit", "source": {"data": "not base64!", "media_type": "image/png"}}, 422, "source: invalid base64 data"),
-    ({"prompt": "x", "type": "image_edit", "source": {"url": "http://example.com/a.png"}}, 422, "source: failed to fetch URL"),
+    ({"prompt": "x", "type": "image_edit", "source": {"url": "http://assets.mockluma-cdn.net/a.png"}}, 422, "source: failed to fetch URL"),
     ({"prompt": "x", "image_ref": [{"url": "https://127.0.0.1/a.png"}]}, 422, "image_ref[0]: failed to fetch URL"),
     ({"prompt": "x", "image_ref": [{"url": "https://localhost/a.png"}]}, 422, "image_ref[0]: failed to fetch URL"),
     ({"prompt": "x", "image_ref": [{"url": "https://example.com/a.mp4", "media_type": "video/mp4"}]}, 422, "image_ref[0]: content-type is not an image"),

@@ -219,7 +219,10 @@ def test_video_options_image_to_video_extend_and_keyframes(
         model="ray-3.2",
         type="video",
         prompt="the picture comes alive",
-        video={"start_frame": frame, "end_frame": {"url": "https://example.com/end.jpg"}},
+        video={
+            "start_frame": frame,
+            "end_frame": {"url": "https://assets.mockluma-cdn.net/end.jpg"},
+        },
     )
     looped = agents.generations.create(
         model="ray-3.2",
@@ -238,7 +241,7 @@ def test_video_options_image_to_video_extend_and_keyframes(
             "hdr": True,
             "exr_export": True,
             "resolution": "1080p",
-            "keyframes": [frame, {"url": "https://example.com/b.png"}],
+            "keyframes": [frame, {"url": "https://assets.mockluma-cdn.net/b.png"}],
             "keyframe_indexes": [0, 240],
         },
     )
@@ -427,7 +430,7 @@ def test_failures_show_their_documented_code_and_reason(
 
 
 def test_generations_are_charged_at_luma_prices(agents: Luma, luma: MockLuma) -> None:
-    ref: ImageRefParam = {"url": "https://example.com/style.png"}
+    ref: ImageRefParam = {"url": "https://assets.mockluma-cdn.net/style.png"}
     agents.generations.create(prompt="one", image_ref=[ref, ref])
     agents.generations.create(prompt="two", model="ray-3.2", type="video")
     spent = luma.config.credits_cents - luma.simulation.balance("agents", API_KEY)

@@ -32,11 +32,13 @@ URLS = st.sampled_from(["https://example.com/a.jpg", "https://example.com/b.png"
 PROMPTS = st.text(st.characters(exclude_categories=["Cs"]), min_size=3, max_size=60)
 
 # What keeps a schema-valid body within Luma's documented create-time rules (the prompt's
-# length, keyframes that exist, no loop with keyframes other than a start image).
+# length, keyframes that exist, no loop with keyframes other than a start image, a resolution
+# the model offers: 4k is ray-2's only).
 DOCUMENTED_RULES: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "video-create": {
         "$.prompt": PROMPTS,
         "$.loop": st.sampled_from([None, False, True]),
+        "$.resolution": st.sampled_from([None, "540p", "720p", "1080p"]),
         "$.keyframes": st.one_of(
             st.none(), st.fixed_dictionaries({"frame0": st.fixed_dictionaries({"type": st.just("image"), "url": URLS})})
         ),

@@ -64,7 +64,7 @@ def test_the_video_request_is_echoed_field_by_field(client: LumaAI, http: httpx.
         prompt="a tiger in snow",
         aspect_ratio="4:3",
         loop=True,
-        keyframes={"frame0": {"type": "image", "url": "https://example.com/tiger.jpg"}},
+        keyframes={"frame0": {"type": "image", "url": "https://assets.mockluma-cdn.net/tiger.jpg"}},
         callback_url="https://example.com/hook",
         resolution="540p",
         duration="9s",
@@ -77,7 +77,7 @@ def test_the_video_request_is_echoed_field_by_field(client: LumaAI, http: httpx.
         "aspect_ratio": "4:3",
         "loop": True,
         "keyframes": {
-            "frame0": {"type": "image", "url": "https://example.com/tiger.jpg"},
+            "frame0": {"type": "image", "url": "https://assets.mockluma-cdn.net/tiger.jpg"},
             "frame1": None,
         },
         "callback_url": "https://example.com/hook",
@@ -121,10 +121,10 @@ def test_an_image_generation_serves_the_requested_format(
         prompt="a warrior",
         aspect_ratio="3:4",
         format=image_format,  # type: ignore[arg-type]
-        image_ref=[{"url": "https://example.com/ref.jpg", "weight": 0.85}],
-        style_ref=[{"url": "https://example.com/style.jpg", "weight": 0.8}],
-        character_ref={"identity0": {"images": ["https://example.com/me.jpg"]}},
-        modify_image_ref={"url": "https://example.com/edit.jpg", "weight": 0.1},
+        image_ref=[{"url": "https://assets.mockluma-cdn.net/ref.jpg", "weight": 0.85}],
+        style_ref=[{"url": "https://assets.mockluma-cdn.net/style.jpg", "weight": 0.8}],
+        character_ref={"identity0": {"images": ["https://assets.mockluma-cdn.net/me.jpg"]}},
+        modify_image_ref={"url": "https://assets.mockluma-cdn.net/edit.jpg", "weight": 0.1},
     )
     assert created.generation_type == "image"
     assert created.request is not None
@@ -154,7 +154,7 @@ def test_image_reframe(client: LumaAI, luma: MockLuma) -> None:
     created = client.generations.image.reframe(
         aspect_ratio="9:16",
         generation_type="reframe_image",
-        media={"url": "https://example.com/in.jpg"},
+        media={"url": "https://assets.mockluma-cdn.net/in.jpg"},
         model="photon-flash-1",
         format="png",
         x_start=0,
@@ -176,9 +176,9 @@ def test_video_reframe(client: LumaAI, luma: MockLuma) -> None:
     created = client.generations.video.reframe(
         aspect_ratio="1:1",
         generation_type="reframe_video",
-        media={"url": "https://example.com/in.mp4"},
+        media={"url": "https://assets.mockluma-cdn.net/in.mp4"},
         model="ray-flash-2",
-        first_frame={"url": "https://example.com/first.jpg"},
+        first_frame={"url": "https://assets.mockluma-cdn.net/first.jpg"},
         prompt="extend the sky",
     )
     assert created.request is not None
@@ -192,7 +192,7 @@ def test_video_reframe(client: LumaAI, luma: MockLuma) -> None:
 def test_video_modify(client: LumaAI, luma: MockLuma) -> None:
     created = client.generations.video.modify(
         generation_type="modify_video",
-        media={"url": "https://example.com/in.mp4"},
+        media={"url": "https://assets.mockluma-cdn.net/in.mp4"},
         mode="flex_1",
         model="ray-2",
         prompt="make it anime",
@@ -248,18 +248,18 @@ def test_a_list_of_every_kind_passes_strict_sdk_validation(client: LumaAI, luma:
     client.generations.image.reframe(
         aspect_ratio="1:1",
         generation_type="reframe_image",
-        media={"url": "https://x.test/a.jpg"},
+        media={"url": "https://assets.mockluma-cdn.net/a.jpg"},
         model="photon-1",
     )
     client.generations.video.reframe(
         aspect_ratio="1:1",
         generation_type="reframe_video",
-        media={"url": "https://x.test/a.mp4"},
+        media={"url": "https://assets.mockluma-cdn.net/a.mp4"},
         model="ray-2",
     )
     client.generations.video.modify(
         generation_type="modify_video",
-        media={"url": "https://x.test/a.mp4"},
+        media={"url": "https://assets.mockluma-cdn.net/a.mp4"},
         mode="adhere_1",
         model="ray-flash-2",
     )

@@ -11,7 +11,7 @@ from lumaai import LumaAI
 
 from mockluma.handle import MockLuma
 
-IMAGE: Any = {"type": "image", "url": "https://example.com/frame.jpg"}
+IMAGE: Any = {"type": "image", "url": "https://assets.mockluma-cdn.net/frame.jpg"}
 
 
 def generation_frame(generation_id: str | None) -> Any:
@@ -125,29 +125,35 @@ def test_upscale_and_audio_need_a_completed_video(client: LumaAI, luma: MockLuma
 
 
 @pytest.mark.parametrize(
-    ("path", "body", "message"),
+    ("path", "body", "first"),
     [
-        ("/generations/video", {"prompt": "no model"}, "Field 'model' is required."),
-        ("/generations/video", {"model": "ray-9", "prompt": "abc"}, 'Field \'model\' must be one of "ray-2", "ray-flash-2", not "ray-9".'),
-        ("/generations/video", {"model": "ray-2", "prompt": 42}, "Field 'prompt' must be of type string or null, not number."),
-        ("/generations/video", {"model": "ray-2", "prompt": "abc", "aspect_ratio": "2:1"}, "Field 'aspect_ratio' must be one of"),
-        ("/generations/video", {"model": "ray-2", "prompt": "abc", "loop": "yes"}, "Field 'loop' must be of type boolean"),
-        ("/generations/video", {"model": "ray-2", "keyframes": {"frame0": {"type": "image"}}}, "Field 'url' is required in keyframes.frame0."),
-        ("/generations/video", {"model": "ray-2", "prompt": "abc", "callback_url": "not a url"}, "Field 'callback_url' must be an absolute http or https URL"),
-        ("/generations/video", [], "The request body must be a JSON object, not array."),
-        ("/generations/image", {"model": "photon-2", "prompt": "abc"}, "Field 'model' must be one of"),
-        ("/generations/image", {"model": "photon-1", "prompt": "abc", "format": "gif"}, "Field 'format' must be one of"),
-        ("/generations/image/reframe", {"model": "photon-1", "media": {"url": "https://x.test/a.jpg"}, "aspect_ratio": "1:1"}, "Field 'generation_type' is required."),
-        ("/generations/video/modify", {"generation_type": "modify_video", "model": "ray-2", "media": {"url": "https://x.test/a.mp4"}, "mode": "wild"}, "Field 'mode' must be one of"),
+        ("/generations/video", {"prompt": "no model"}, ("missing", ["body", "model"], "Field required")),
+        ("/generations/video", {"model": "ray-9", "prompt": "abc"}, ("literal_error", ["body", "model"], "Input should be 'ray-2' or 'ray-flash-2'")),
+        ("/generations/video", {"model": "ray-2", "prompt": 42}, ("string_type", ["body", "prompt"], "Input should be a valid string")),
+        ("/generations/video", {"model": "ray-2", "prompt": "abc", "aspect_ratio": "2:1"}, ("literal_error", ["body", "aspect_ratio"], "Input should be '1:1', '16:9', '9:16', '4:3', '3:4', '21:9' or '9:21'")),
+        ("/generations/video", {"model": "ray-2", "prompt": "abc", "loop": "yes"}, ("bool_type", ["body", "loop"], "Input should be a valid boolean")),
+        ("/generations/video", {"model": "ray-2", "keyframes": {"frame0": {"type": "image"}}}, ("missing", ["body", "keyframes", "frame0", "url"], "Field required")),
+        ("/generations/video", {"model": "ray-2", "prompt": "abc", "callback_url": "not a url"}, ("url_parsing", ["body", "callback_url"], "Input should be a valid URL, relative URL without a base")),
+        ("/generations/video", [], ("model_attributes_type", ["body"], "Input should be a valid dictionary or object to extract fields from")),
+        ("/generations/image", {"model": "photon-2", "prompt": "abc"}, ("literal_error", ["body", "model"], "Input should be 'photon-1' or 'photon-flash-1'")),
+        ("/generations/image", {"model": "photon-1", "prompt": "abc", "format": "gif"}, ("literal_error", ["body", "format"], "Input should be 'jpg' or 'png'")),
+        ("/generations/image/reframe", {"model": "photon-1", "media": {"url": "https://assets.mockluma-cdn.net/a.jpg"}, "aspect_ratio": "1:1"}, ("missing", ["body", "generation_type"], "Field required")),
+        ("/generations/video/modify", {"generation_type": "modify_video", "model": "ray-2", "media": {"url": "https://assets.mockluma-cdn.net/a.mp4"}, "mode": "wild"}, ("literal_error", ["body", "mode"], "Input should be 'adhere_1'")),
     ],
     ids=["no-model", "bad-model", "prompt-type", "aspect", "loop-type", "keyframe-url", "callback", "array", "image-model", "image-format", "reframe-type", "modify-mode"],
 )  # fmt: skip
-def test_schema_violations_are_422_naming_the_field(
-    http: httpx.Client, path: str, body: Any, message: str
+def test_schema_violations_are_422_in_pydantics_shape(
+    http: httpx.Client, path: str, body: Any, first: tuple[str, list[str], str]
 ) -> None:
     response = http.post(path, json=body)
     assert response.status_code == 422
-    assert response.json()["detail"].startswith(message)
+    entry = response.json()["detail"][0]
+    kind, loc, msg = first
+    assert (entry["type"], entry["loc"]) == (kind, loc)
+    assert entry["msg"].startswith(msg)
+    if kind == "literal_error":
+        assert entry["msg"] == f"Input should be {entry['ctx']['expected']}"
+        assert entry["input"] == body[loc[-1]]
 
 
 def test_the_sdk_sees_schema_violations_as_unprocessable(client: LumaAI) -> None:
@@ -156,7 +162,7 @@ def test_the_sdk_sees_schema_violations_as_unprocessable(client: LumaAI) -> None
 
 
 def test_too_many_reference_images_are_refused(client: LumaAI) -> None:
-    refs = [{"url": f"https://example.com/{n}.jpg"} for n in range(5)]
+    refs = [{"url": f"https://assets.mockluma-cdn.net/{n}.jpg"} for n in range(5)]
     with pytest.raises(lumaai.BadRequestError, match="at most 4 images"):
         client.generations.image.create(model="photon-1", prompt="many refs", image_ref=refs)  # type: ignore[arg-type]
 
@@ -188,15 +194,17 @@ def test_an_oversized_body_is_413_and_leaves_state_alone(
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("limit=abc", "Query parameter 'limit' must be an integer"),
-        ("offset=-1", "Query parameter 'offset' is out of range"),
+        ("limit=abc", "Input should be a valid integer, unable to parse string as an integer"),
+        ("offset=-1", "Input should be greater than or equal to 0"),
     ],
     ids=["text-limit", "negative-offset"],
 )
 def test_bad_list_queries_are_422(http: httpx.Client, query: str, message: str) -> None:
     response = http.get(f"/generations?{query}")
     assert response.status_code == 422
-    assert response.json()["detail"].startswith(message)
+    (entry,) = response.json()["detail"]
+    assert entry["loc"] == ["query", query.partition("=")[0]]
+    assert entry["msg"] == message
 
 
 def test_unknown_ids_and_paths_are_404_in_the_dialect(http: httpx.Client) -> None:
@@ -295,9 +303,9 @@ def test_json_that_cannot_be_echoed_back_is_refused_without_charging(
     ("path", "body", "status"),
     [
         ("/generations/video", {"model": "ray-2", "prompt": "abc", "callback_url": "http://[::1"}, 422),
-        ("/generations/video", {"model": "ray-2", "prompt": "abc", "duration": "²s"}, 201),
+        ("/generations/video", {"model": "ray-2", "prompt": "abc", "duration": "²s"}, 422),
         ("/generations/image", {"model": "photon-1"}, 201),
-        ("/generations/image", {"model": "photon-1", "style_ref": [{"url": "https://x.test/s.jpg"}] * 6}, 201),
+        ("/generations/image", {"model": "photon-1", "style_ref": [{"url": "https://assets.mockluma-cdn.net/s.jpg"}] * 6}, 201),
     ],
     ids=["broken-ipv6-callback", "odd-digit-duration", "image-without-prompt", "many-style-refs"],
 )  # fmt: skip

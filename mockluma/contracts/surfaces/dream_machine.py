@@ -211,6 +211,27 @@ def a_wrong_key_is_refused_with_lumas_message(session: Session) -> None:
     session.expect_equal(body["detail"], errors.INVALID_API_KEY, "The message", "$.detail")
 
 
+@check("POST /generations/video")
+def a_schema_error_is_a_list_of_validation_errors(session: Session) -> None:
+    """An unknown model answers 422 with pydantic's list of validation errors, whose first
+    ``msg`` the Vercel AI SDK's Luma provider reports. Luma does not document the shape; a live
+    run settles it."""
+    reply = session.request(
+        "POST",
+        "/generations/video",
+        json_body={"model": "ray-9", "prompt": "a calm sea"},
+        expect=422,
+    )
+    detail = reply.body()["detail"]
+    first = detail[0] if isinstance(detail, list) and detail else None
+    session.expect(
+        isinstance(first, dict) and {"type", "loc", "msg"} <= set(first),
+        "detail is a list of {type, loc, msg, ...} validation errors",
+        "$.detail",
+        detail=repr(detail)[:200],
+    )
+
+
 GENERATION = {"type": "generation", "id": NOWHERE}
 IMAGE = {"type": "image", "url": IMAGE_URL}
 

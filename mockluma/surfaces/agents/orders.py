@@ -12,6 +12,7 @@ from typing import Any
 from mockluma.engine import media as shipped
 from mockluma.engine.errors import InsufficientCredits
 from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
+from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Job
 from mockluma.engine.timing import Timing
 from mockluma.surfaces import Context
@@ -57,12 +58,14 @@ def create_generation(
     owner: str,
     body: Mapping[str, Any],
     origin: str,
+    seen: list[Seen] | None = None,
     *,
     faults: PlannedFaults = NO_PLANNED_FAULTS,
 ) -> Job:
+    """Check, price and submit a generation; what its input URLs found is added to ``seen``."""
     plan = check_generation(body)
     make = _MAKERS[plan.type]
-    order = make(ctx, plan, Resolver(ctx, owner, origin))
+    order = make(ctx, plan, Resolver(ctx, owner, origin, seen))
     details = {"model": plan.model, "type": plan.type, **order.details}
     try:
         return ctx.simulation.submit(

@@ -4,29 +4,30 @@ what the mock needs to know about it: image or video, its shape and its length.
 The checks follow Luma's rules: exactly one way of pointing at the media; ``media_type`` with
 ``data``; base64 that decodes; 50 MB per image; https URLs on public hosts; generations and
 files of the same caller, completed or ``ready``. Errors name the field as Luma does
-(``source: ...``, ``image_ref[2]: ...``). The mock never fetches a URL, so a URL's media is of
-unknown shape, except for URLs of the mock's own media, which it can look up.
+(``source: ...``, ``image_ref[2]: ...``). What a URL holds is the input-media policy's call
+(:mod:`mockluma.engine.input_media`): the mock's own media are looked up, reserved and private
+hosts fail to fetch (Luma fetches synchronously, so the create call answers 422), and other
+hosts are assumed valid and of unknown shape (or downloaded, under ``input_media=fetch``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from mockluma.engine.errors import JobNotFound
+from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Phase
 from mockluma.surfaces import Context
 from mockluma.surfaces.agents import catalog, files
 from mockluma.surfaces.agents.errors import DIALECT, bad_request
 from mockluma.surfaces.agents.probe import MediaKind, probe
 from mockluma.web.errors import ApiError
-from mockluma.web.presign import presign_refusal
 
 MEDIA_PATH = "/_mockluma/media/"
 _FORMS = ("url", "data", "generation_id", "file_id")
@@ -51,10 +52,13 @@ class Media:
 class Resolver:
     """Resolves one request's references for ``owner``; ``origin`` is this server's own URL."""
 
-    def __init__(self, ctx: Context, owner: str, origin: str) -> None:
+    def __init__(
+        self, ctx: Context, owner: str, origin: str, seen: list[Seen] | None = None
+    ) -> None:
         self.ctx = ctx
         self.owner = owner
         self.origin = origin.rstrip("/")
+        self.seen: list[Seen] = [] if seen is None else seen
 
     def image(self, ref: Mapping[str, Any], field: str) -> Media:
         """An image input: a reference image, an edit's or a layering's source, a guide frame."""
@@ -100,37 +104,26 @@ class Resolver:
                 "(for example video/mp4)"
             )
         _check_media_type(media_type, field, wanted)
-        if url.startswith(self.origin + MEDIA_PATH):
-            return self._own_media(url, field, wanted)
-        try:
-            parts = urlsplit(url)
-            host = parts.hostname or ""
-        except ValueError:
-            parts, host = None, ""
-        if parts is None or parts.scheme != "https" or not _public(host):
-            # Luma fetches https URLs on public hosts only.
-            raise DIALECT.error(422, f"{field}: failed to fetch URL")
-        return Media(wanted)
-
-    def _own_media(self, url: str, field: str, wanted: MediaKind) -> Media:
-        """A URL of the mock's own media: refused like a fetch would be, or looked up."""
-        parts = urlsplit(url)
-        name = parts.path.removeprefix(MEDIA_PATH).partition("/")[2]
-        refusal = presign_refusal(
-            parts.path,
-            dict(parse_qsl(parts.query)),
-            key=self.ctx.signing_key,
-            now=self.ctx.simulation.now(),
+        seen = self.ctx.input_media.inspect(
+            url, field, origin=self.origin + "/", mode=self.ctx.config.input_media
         )
-        if "X-Amz-Signature" in parts.query and refusal is not None:
-            raise DIALECT.error(422, f"{field}: failed to fetch URL (HTTP 403)")
-        media = self.ctx.media.by_name(name)
-        if media is None:
-            raise DIALECT.error(422, f"{field}: failed to fetch URL (HTTP 404)")
-        found = probe(media.path.read_bytes())
-        if found is None or found.kind != wanted:
+        self.seen.append(seen)
+        if seen.verdict == "unchecked":
+            return Media(wanted)
+        public = seen.verdict in ("assumed", "fetched")
+        if seen.failed or (public and urlsplit(url.strip()).scheme != "https"):
+            # Luma fetches https URLs on public hosts only, and says what the fetch met.
+            status = f" (HTTP {seen.http_status})" if seen.http_status else ""
+            raise DIALECT.error(422, f"{field}: failed to fetch URL{status}")
+        facts = seen.facts
+        if facts is None:
+            return Media(wanted)
+        if facts.kind != wanted:
             raise _not_kind(field, wanted)
-        return Media(wanted, media.width / media.height, found.seconds)
+        limit = catalog.MAX_VIDEO_BYTES if wanted == "video" else catalog.MAX_IMAGE_BYTES
+        if facts.size > limit:
+            raise _too_large(field, wanted)
+        return Media(wanted, facts.aspect_ratio, facts.seconds)
 
     def _data(self, data: str, media_type: str | None, field: str, wanted: MediaKind) -> Media:
         if not media_type:
@@ -207,16 +200,6 @@ def _not_kind(field: str, wanted: MediaKind) -> ApiError:
 def _too_large(field: str, wanted: MediaKind) -> ApiError:
     limit = catalog.MAX_VIDEO_BYTES if wanted == "video" else catalog.MAX_IMAGE_BYTES
     return DIALECT.error(413, f"{field}: {wanted} exceeds {limit // catalog.MB} MB limit")
-
-
-def _public(host: str) -> bool:
-    if not host or host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return True  # a name; Luma resolves it, the mock trusts it
-    return address.is_global
 
 
 def _is_uuid(text: str) -> bool:

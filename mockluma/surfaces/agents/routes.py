@@ -21,8 +21,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockluma.engine.errors import JobNotFound
+from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Job
-from mockluma.surfaces import Context
+from mockluma.surfaces import Context, inputs
 from mockluma.surfaces.agents import catalog, errors, files, orders, presenters, validation
 from mockluma.surfaces.agents.errors import DIALECT, bad_request
 from mockluma.surfaces.agents.probe import HEAD_BYTES, probe
@@ -99,9 +100,14 @@ class AgentsRoutes:
         body = await self.body(
             request, "generation-create.request.json", catalog.MAX_GENERATION_BODY
         )
-        job = orders.create_generation(
-            self.ctx, owner, body, base_url_of(request), faults=planned_faults(request)
-        )
+        await inputs.prefetch(self.ctx, request, body)
+        seen: list[Seen] = []
+        try:
+            job = orders.create_generation(
+                self.ctx, owner, body, base_url_of(request), seen, faults=planned_faults(request)
+            )
+        finally:
+            inputs.note(request, seen)
         response = self.present(job, request, 201)
         response.headers.update(errors.rate_limit_headers(job))
         return response

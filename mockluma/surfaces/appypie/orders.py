@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits
 from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
+from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Job
 from mockluma.surfaces import Context
 from mockluma.surfaces.appypie import catalog
 from mockluma.surfaces.appypie.errors import DIALECT
+from mockluma.surfaces.inputs import unless_triggered
 
 
 def generate(
@@ -19,9 +21,14 @@ def generate(
     body: Mapping[str, Any],
     *,
     kind: str,
+    inputs: Sequence[Seen] = (),
     faults: PlannedFaults = NO_PLANNED_FAULTS,
 ) -> Job:
-    """A text-to-video (``kind="text"``) or image-to-video (``kind="image"``) generation."""
+    """A text-to-video (``kind="text"``) or image-to-video (``kind="image"``) generation.
+
+    Luma behind the gateway fetches the start frame after accepting the request: an image it
+    cannot read fails the generation (Dream Machine's reason)."""
+    unreadable = any(s.failed or (s.facts and s.facts.kind != "image") for s in inputs)
     aspect = body.get("aspect_ratio") or catalog.DEFAULT_ASPECT_RATIO
     video = ctx.media.video(aspect, catalog.VIDEO_SECONDS)
     request = {
@@ -41,6 +48,9 @@ def generate(
             timing=catalog.TIMING,
             group=catalog.LIMIT_GROUP,
             cost=catalog.PRICE_CENTS,
+            failure=unless_triggered(
+                catalog.FAILURES["frames_unreadable"] if unreadable else None, faults
+            ),
             faults=faults,
         )
     except InsufficientCredits as refusal:

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockluma.engine.errors import JobNotFound
-from mockluma.surfaces import Context
+from mockluma.surfaces import Context, inputs
 from mockluma.surfaces.appypie import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.appypie.errors import DIALECT
 from mockluma.web.auth import header_or_query_key
@@ -73,7 +73,10 @@ class AppyPieRoutes:
         owner = self.authenticate(request)
         body = await self.body(request, "generate-from-image")
         validation.check_image_url(body["url"])
-        job = orders.generate(self.ctx, owner, body, kind="image", faults=planned_faults(request))
+        seen = await inputs.look_at(self.ctx, request, [("url", body["url"])])
+        job = orders.generate(
+            self.ctx, owner, body, kind="image", inputs=seen, faults=planned_faults(request)
+        )
         return JSONResponse({"requestId": job.id})
 
     async def get_status(self, request: Request) -> Response:

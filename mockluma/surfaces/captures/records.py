@@ -156,7 +156,9 @@ def start_run(
         )
     if triggers and (markers := find_markers(capture.title)):
         try:
-            triggered = parse_triggers(markers).generation or faults.triggered
+            kinds = simulation.failure_kinds.get(catalog.SURFACE)
+            parsed = parse_triggers(markers, kinds, catalog.SURFACE)
+            triggered = parsed.generation or faults.triggered
         except RuleError as exc:
             raise bad_request(str(exc)) from None
         faults = PlannedFaults(faults.rules, triggered)

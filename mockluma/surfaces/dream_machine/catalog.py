@@ -8,6 +8,7 @@ comment says so; README.md lists the same numbers for users.
 from __future__ import annotations
 
 import functools
+import math
 from fractions import Fraction
 
 from mockluma.engine.distributions import LogNormal
@@ -27,6 +28,40 @@ FRAMES_PER_SECOND = 24
 PROMPT_MIN = 3
 PROMPT_MAX = 5000
 MAX_REFERENCE_IMAGES = 4
+
+# Resolutions per video model. Luma's docs list 540p, 720p, 1080p and 4k without saying which
+# model offers what; third-party hosts of the same models offer 4k for ray-2 and stop at 1080p
+# for ray-flash-2, so the mock refuses 4k from ray-flash-2 (docs/fidelity.md).
+RESOLUTIONS: dict[str, tuple[str, ...]] = {
+    "ray-2": ("540p", "720p", "1080p", "4k"),
+    "ray-flash-2": ("540p", "720p", "1080p"),
+}
+
+# Input limits of modify and reframe: (longest source in seconds, largest file in bytes).
+# Luma's Modify Video and Reframe pages; the photon rows have no length.
+MB = 1_000_000
+MODIFY_LIMITS: dict[str, tuple[float | None, int]] = {
+    "ray-2": (10.0, 100 * MB),
+    "ray-flash-2": (15.0, 100 * MB),
+}
+REFRAME_LIMITS: dict[str, tuple[float | None, int]] = {
+    "ray-2": (10.0, 100 * MB),
+    "ray-flash-2": (30.0, 100 * MB),
+    "photon-1": (None, 10 * MB),
+    "photon-flash-1": (None, 10 * MB),
+}
+ASPECT_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21")
+
+
+def nearest_aspect_ratio(ratio: float) -> str:
+    """The documented aspect ratio closest to ``ratio`` (width / height)."""
+
+    def distance(name: str) -> float:
+        wide, tall = (int(part) for part in name.split(":"))
+        return abs(math.log(ratio * tall / wide))
+
+    return min(ASPECT_RATIOS, key=distance)
+
 
 _SHORT_SIDE = {"540p": 540, "720p": 720, "1080p": 1080, "4k": 2160}
 

@@ -4,17 +4,19 @@ which media it yields. One function per kind of generation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
 from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
-from mockluma.engine.jobs import Job, Phase
+from mockluma.engine.input_media import MediaFacts, Seen, over_limit
+from mockluma.engine.jobs import Failure, Job, Phase
 from mockluma.engine.timing import Timing
 from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import catalog
 from mockluma.surfaces.dream_machine.errors import DIALECT, bad_request, not_found
 from mockluma.surfaces.dream_machine.validation import frame_types
+from mockluma.surfaces.inputs import unless_triggered
 
 JSON = dict[str, Any]
 _PIXEL_FIELDS = (
@@ -36,6 +38,7 @@ def create_video(
     *,
     base_url: str,
     faults: PlannedFaults = NO_PLANNED_FAULTS,
+    inputs: Sequence[Seen] = (),
 ) -> Job:
     sources = _keyframe_sources(ctx, owner, body)
     model = body["model"]
@@ -67,6 +70,7 @@ def create_video(
         catalog.video_price(model, aspect, resolution, seconds),
         base_url=base_url,
         faults=faults,
+        failure=_input_failure(inputs, "image"),
     )
 
 
@@ -77,6 +81,7 @@ def create_image(
     *,
     base_url: str,
     faults: PlannedFaults = NO_PLANNED_FAULTS,
+    inputs: Sequence[Seen] = (),
 ) -> Job:
     model = body["model"]
     aspect = body.get("aspect_ratio") or catalog.DEFAULT_ASPECT_RATIO
@@ -107,6 +112,7 @@ def create_image(
         finish_now=bool(body.get("sync")),
         base_url=base_url,
         faults=faults,
+        failure=_input_failure(inputs, "image"),
     )
 
 
@@ -117,6 +123,7 @@ def reframe_image(
     *,
     base_url: str,
     faults: PlannedFaults = NO_PLANNED_FAULTS,
+    inputs: Sequence[Seen] = (),
 ) -> Job:
     model, aspect = body["model"], body["aspect_ratio"]
     echo: JSON = {
@@ -139,6 +146,7 @@ def reframe_image(
         catalog.image_price(model, *output["size"]),
         base_url=base_url,
         faults=faults,
+        failure=_input_failure(inputs, "image", source_limit=catalog.REFRAME_LIMITS[model]),
     )
 
 
@@ -149,6 +157,7 @@ def reframe_video(
     *,
     base_url: str,
     faults: PlannedFaults = NO_PLANNED_FAULTS,
+    inputs: Sequence[Seen] = (),
 ) -> Job:
     model, aspect = body["model"], body["aspect_ratio"]
     echo: JSON = {
@@ -161,8 +170,9 @@ def reframe_video(
         **{field: body.get(field) for field in _PIXEL_FIELDS},
         "callback_url": body.get("callback_url"),
     }
-    # The source video is never fetched, so its length is unknown: five seconds is assumed.
-    seconds = 5
+    # The output is as long as the source, when the source is known (five seconds if not).
+    source = _source_facts(inputs)
+    seconds = _seconds_of_source(source)
     return _submit(
         ctx,
         owner,
@@ -172,6 +182,7 @@ def reframe_video(
         catalog.video_price(model, aspect, None, seconds),
         base_url=base_url,
         faults=faults,
+        failure=_input_failure(inputs, "video", source_limit=catalog.REFRAME_LIMITS[model]),
     )
 
 
@@ -182,6 +193,7 @@ def modify_video(
     *,
     base_url: str,
     faults: PlannedFaults = NO_PLANNED_FAULTS,
+    inputs: Sequence[Seen] = (),
 ) -> Job:
     model = body["model"]
     echo: JSON = {
@@ -193,7 +205,13 @@ def modify_video(
         "prompt": body.get("prompt"),
         "callback_url": body.get("callback_url"),
     }
-    aspect, seconds = catalog.DEFAULT_ASPECT_RATIO, 5
+    # A modified video keeps its source's shape and length (16:9 and five seconds when the
+    # source is not known).
+    source = _source_facts(inputs)
+    aspect = catalog.DEFAULT_ASPECT_RATIO
+    if source is not None and source.aspect_ratio is not None:
+        aspect = catalog.nearest_aspect_ratio(source.aspect_ratio)
+    seconds = _seconds_of_source(source)
     return _submit(
         ctx,
         owner,
@@ -203,6 +221,7 @@ def modify_video(
         catalog.video_price(model, aspect, None, seconds),
         base_url=base_url,
         faults=faults,
+        failure=_input_failure(inputs, "video", source_limit=catalog.MODIFY_LIMITS[model]),
     )
 
 
@@ -264,6 +283,46 @@ def add_audio(
     )
 
 
+# -- inputs ----------------------------------------------------------------------------------
+
+
+def _source_facts(inputs: Sequence[Seen]) -> MediaFacts | None:
+    """What the ``media`` of a modify or reframe call turned out to hold, if known."""
+    for seen in inputs:
+        if seen.field == "media.url" and seen.facts is not None:
+            return seen.facts
+    return None
+
+
+def _seconds_of_source(source: MediaFacts | None) -> int:
+    if source is None or source.seconds is None:
+        return 5
+    return max(1, round(source.seconds))
+
+
+def _input_failure(
+    inputs: Sequence[Seen], kind: str, source_limit: tuple[float | None, int] | None = None
+) -> Failure | None:
+    """How the generation fails because of its inputs, if it does.
+
+    An input that cannot be fetched, or is not the kind of media its field takes, fails with
+    Luma's documented "Failed to read user input frames". A source over the model's limits
+    fails with the mock's own sentence (Luma documents the limits, not the failure).
+    """
+    for seen in inputs:
+        wanted = kind if seen.field == "media.url" else "image"
+        wrong_kind = seen.facts is not None and seen.facts.kind != wanted
+        if seen.failed or wrong_kind:
+            return catalog.FAILURES["frames_unreadable"]
+    source = _source_facts(inputs)
+    if source is not None and source_limit is not None:
+        max_seconds, max_bytes = source_limit
+        problem = over_limit(source, max_seconds=max_seconds, max_bytes=max_bytes)
+        if problem is not None:
+            return Failure(f"Input {kind} is {problem}", None, Phase.QUEUED, 2.0)
+    return None
+
+
 # -- shared steps ----------------------------------------------------------------------------
 
 
@@ -278,6 +337,7 @@ def _submit(
     base_url: str,
     faults: PlannedFaults,
     finish_now: bool = False,
+    failure: Failure | None = None,
 ) -> Job:
     simulation = ctx.simulation
     # Where the client reached the mock: callbacks, sent later, link media under it.
@@ -293,6 +353,7 @@ def _submit(
             cost=cost,
             instant=finish_now,
             group=catalog.family(details["model"]),
+            failure=unless_triggered(failure, faults),
             faults=faults,
         )
     except InsufficientCredits as refusal:

@@ -12,8 +12,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockluma.engine.errors import JobNotFound
+from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Job, Phase
-from mockluma.surfaces import Context
+from mockluma.surfaces import Context, inputs
 from mockluma.surfaces.dream_machine import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.dream_machine.errors import DIALECT
 from mockluma.web.auth import bearer_token
@@ -24,8 +25,8 @@ from mockluma.web.urls import base_url_of
 
 
 class Order(Protocol):
-    """A create: the account's key, the checked body, where the client reached the mock, and
-    the generation faults planned for the request."""
+    """A create: the account's key, the checked body, where the client reached the mock, the
+    generation faults planned for the request and what its input URLs found."""
 
     def __call__(
         self,
@@ -35,6 +36,7 @@ class Order(Protocol):
         *,
         base_url: str,
         faults: PlannedFaults,
+        inputs: Sequence[Seen],
     ) -> Job: ...
 
 
@@ -141,12 +143,16 @@ class DreamMachineRoutes:
             body = await self.body(request, schema)
             if check is not None:
                 check(body)
+            # Luma fetches inputs after accepting the request: what they hold decides how the
+            # generation ends, not whether it is created.
+            seen = await inputs.look_at(self.ctx, request, validation.input_urls(body))
             job = order(
                 self.ctx,
                 owner,
                 body,
                 base_url=base_url_of(request),
                 faults=planned_faults(request),
+                inputs=seen,
             )
             return self.present(job, request, 201)
 

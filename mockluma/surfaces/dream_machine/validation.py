@@ -1,43 +1,83 @@
 """Checks on what clients send, before anything is created.
 
-First the body must match its shipped JSON Schema (422, naming the field); then the rules
-Luma documents for create calls (400, with Luma's own wording).
+First the body must match its shipped JSON Schema, then the value sets Luma documents but its
+spec leaves open (resolution, duration, concept keys, URLs): a violation of either is a 422
+with pydantic's list of validation errors, as a FastAPI service answers. Then the rules Luma
+documents for create calls (400, with Luma's own wording).
+
+Where the spec admits "any string" (``anyOf: [enum, string]`` for resolution and duration,
+a free string for a concept key) the mock refuses what is outside the documented values: the
+open string is the SDK generator's way of tolerating future values, and a value Luma does not
+list ("1080", "10s") would not be priced or produced. docs/fidelity.md lists each choice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from mockluma.schemas import store as schema_store
 from mockluma.surfaces.dream_machine import catalog, errors
-from mockluma.surfaces.dream_machine.errors import DIALECT, bad_request
+from mockluma.surfaces.dream_machine.errors import bad_request
 from mockluma.web.errors import ApiError
 
 
 def conform(schema: str, body: Any) -> dict[str, Any]:
-    """``body`` if it matches ``schemas/dream-machine/<schema>``; a 422 naming the field if not."""
-    problem = schema_store.first_error(f"dream-machine/{schema}", body)
-    if problem is not None:
-        raise DIALECT.error(422, schema_store.describe(problem))
+    """``body`` if it matches ``schemas/dream-machine/<schema>`` and the documented value sets;
+    a 422 listing every violation (pydantic's shape) if not."""
+    problems = schema_store.all_errors(f"dream-machine/{schema}", body)
+    if problems:
+        raise errors.unprocessable(errors.schema_entry(problem) for problem in problems)
     assert isinstance(body, dict)
-    if body.get("callback_url") is not None:
-        check_callback_url(body["callback_url"])
+    entries = list(_value_errors(body))
+    if entries:
+        raise errors.unprocessable(entries)
     return body
 
 
-def check_callback_url(url: str) -> None:
+def _value_errors(body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    # The schema's pattern admits what only a URL parser refuses ("https://[::1").
+    for loc, url in url_fields(body):
+        entry = errors.url_entry(("body", *loc), url)
+        if entry is not None:
+            yield entry
     # Callbacks are POSTed to this URL, so it must be an absolute http(s) URL.
-    try:
-        parts = urlsplit(url)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        valid = False
-    if not valid:
-        raise DIALECT.error(
-            422, f"Field 'callback_url' must be an absolute http or https URL, not {url!r}."
-        )
+    if body.get("callback_url") is not None:
+        entry = errors.url_entry(("body", "callback_url"), body["callback_url"])
+        if entry is not None:
+            yield entry
+
+
+def input_urls(body: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The input-media URLs of ``body`` with their dotted field names (``image_ref[0].url``)."""
+    named = []
+    for loc, url in url_fields(body):
+        field = ""
+        for part in loc:
+            field += f"[{part}]" if isinstance(part, int) else f".{part}" if field else part
+        named.append((field, url))
+    return named
+
+
+def url_fields(body: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every input-media URL of a create body, with where it sits (for errors and the
+    input-media policy): keyframes, image/style/character/modify refs, media, first_frame."""
+    keyframes = body.get("keyframes") or {}
+    for slot in ("frame0", "frame1"):
+        frame = keyframes.get(slot)
+        if frame and frame.get("type") == "image":
+            yield ("keyframes", slot, "url"), frame["url"]
+    for field in ("image_ref", "style_ref"):
+        for index, ref in enumerate(body.get(field) or ()):
+            if ref and ref.get("url") is not None:
+                yield (field, index, "url"), ref["url"]
+    identity = (body.get("character_ref") or {}).get("identity0") or {}
+    for index, url in enumerate(identity.get("images") or ()):
+        yield ("character_ref", "identity0", "images", index), url
+    for field in ("modify_image_ref", "media", "first_frame"):
+        item = body.get(field)
+        if item and item.get("url") is not None:
+            yield (field, "url"), item["url"]
 
 
 def check_prompt(prompt: str | None, *, required: bool) -> None:
@@ -64,6 +104,15 @@ _LOOP_REFUSALS = {
 def check_video_request(body: Mapping[str, Any]) -> None:
     """The keyframe, loop and prompt rules of a video create call."""
     frames = frame_types(body)
+    offered = catalog.RESOLUTIONS.get(str(body.get("model")))
+    resolution = body.get("resolution")
+    if offered is not None and resolution is not None and resolution not in offered:
+        # A rule of the model, not of the schema: worded like Luma's own "... is not
+        # supported for ..." sentences (the text is the mock's).
+        raise bad_request(
+            f"Resolution {resolution} is not supported for {body['model']}; "
+            f"use {', '.join(offered)}"
+        )
     if body.get("keyframes") is not None and frames == (None, None):
         raise bad_request(errors.NO_KEYFRAMES)
     if body.get("loop") and frames in _LOOP_REFUSALS:
@@ -103,11 +152,20 @@ def list_query(params: Mapping[str, str]) -> tuple[int, int]:
             values[name] = int(raw)
         except ValueError:
             raise _query_error(name, raw) from None
-    problem = schema_store.first_error("dream-machine/generations-list.query.json", values)
-    if problem is not None:
-        raise DIALECT.error(422, schema_store.describe(problem).replace("Field", "Query parameter"))
+    problems = schema_store.all_errors("dream-machine/generations-list.query.json", values)
+    if problems:
+        raise errors.unprocessable(errors.schema_entry(p, "query") for p in problems)
     return values.get("limit", 100), values.get("offset", 0)
 
 
 def _query_error(name: str, raw: str) -> ApiError:
-    return DIALECT.error(422, f"Query parameter '{name}' must be an integer, not {raw!r}.")
+    return errors.unprocessable(
+        [
+            errors.field_error(
+                ("query", name),
+                "int_parsing",
+                "Input should be a valid integer, unable to parse string as an integer",
+                raw,
+            )
+        ]
+    )

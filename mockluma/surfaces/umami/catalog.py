@@ -41,5 +41,7 @@ FAILURES: dict[str, Failure] = {
     "prompt": Failure("prompt processing failed", phase=Phase.QUEUED, after=2.0),
     "dispatch": Failure("error dispatching job", phase=Phase.QUEUED, after=0.5),
     "job": Failure("job failed", phase=Phase.RUNNING, after=30.0),
+    # An image URL Luma could not fetch (the input-media policy decides which).
+    "frames_unreadable": Failure("failed to read user input frames", phase=Phase.QUEUED, after=3.0),
 }
 """Generic failure kinds worded as this gateway would report them (see the engine's faults)."""

@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
 from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
-from mockluma.engine.jobs import Job, Phase
+from mockluma.engine.input_media import Seen
+from mockluma.engine.jobs import Failure, Job, Phase
 from mockluma.surfaces import Context
+from mockluma.surfaces.inputs import unless_triggered
 from mockluma.surfaces.umami import catalog
 from mockluma.surfaces.umami.errors import DIALECT, not_found
 
 
 def create(
-    ctx: Context, owner: str, body: Mapping[str, Any], *, faults: PlannedFaults = NO_PLANNED_FAULTS
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    inputs: Sequence[Seen] = (),
+    *,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
 ) -> Job:
+    """A new generation. Luma behind the proxy fetches the image URLs after accepting it: an
+    image it cannot read fails the generation (Dream Machine's reason, in lower case)."""
     aspect = body.get("aspect_ratio") or catalog.DEFAULT_ASPECT_RATIO
-    return _submit(ctx, owner, body, aspect, catalog.VIDEO_SECONDS, extends=None, faults=faults)
+    unreadable = any(s.failed or (s.facts and s.facts.kind != "image") for s in inputs)
+    failure = catalog.FAILURES["frames_unreadable"] if unreadable else None
+    return _submit(
+        ctx,
+        owner,
+        body,
+        aspect,
+        catalog.VIDEO_SECONDS,
+        extends=None,
+        faults=faults,
+        failure=unless_triggered(failure, faults),
+    )
 
 
 def extend(
@@ -58,6 +78,7 @@ def _submit(
     *,
     extends: str | None,
     faults: PlannedFaults,
+    failure: Failure | None = None,
 ) -> Job:
     video = ctx.media.video(aspect, seconds)
     request = {
@@ -86,6 +107,7 @@ def _submit(
             timing=catalog.TIMING,
             group=catalog.LIMIT_GROUP,
             cost=catalog.TOKENS_PER_GENERATION,
+            failure=failure,
             faults=faults,
         )
     except InsufficientCredits as refusal:

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from mockluma.engine.errors import JobNotFound
 from mockluma.engine.jobs import Job
-from mockluma.surfaces import Context
+from mockluma.surfaces import Context, inputs
 from mockluma.surfaces.umami import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.umami.errors import DIALECT
 from mockluma.web.auth import bearer_token
@@ -60,9 +60,15 @@ class UmamiRoutes:
     async def create(self, request: Request) -> Response:
         owner = self.authenticate(request)
         body = await self.body(request)
-        return self.present(
-            orders.create(self.ctx, owner, body, faults=planned_faults(request)), request, 201
-        )
+        # Inline data:image URIs are not fetched; URLs are, after the request is accepted.
+        urls = [
+            (field, body[field])
+            for field in ("image_url", "image_end_url")
+            if body.get(field) and not body[field].startswith("data:")
+        ]
+        seen = await inputs.look_at(self.ctx, request, urls)
+        job = orders.create(self.ctx, owner, body, seen, faults=planned_faults(request))
+        return self.present(job, request, 201)
 
     async def extend(self, request: Request) -> Response:
         owner = self.authenticate(request)
