@@ -18,10 +18,12 @@ from mockluma.handle import MockLuma
 API_KEY = "luma-test-key"
 
 # Property-based tests: "ci" (the default) is fixed and quick, the same examples on every run;
-# "dev" searches longer with fresh examples (pytest --hypothesis-profile=dev).
+# "dev" searches longer with fresh examples (pytest --hypothesis-profile=dev). In "ci" the
+# lifecycle state machines (tests/lifecycle/) take 25 steps an example, in "dev" hypothesis's 50.
 settings.register_profile(
     "ci",
     max_examples=10,
+    stateful_step_count=25,
     derandomize=True,
     database=None,
     deadline=None,
