@@ -29,7 +29,7 @@ import httpx
 import uvicorn
 from _common import environment, table, write_result
 
-import mockluma.server
+import mockluma.handle.server
 from mockluma import MockLuma
 
 REPEATS = 20
@@ -67,9 +67,9 @@ class PollingServer(uvicorn.Server):
 def stop_seconds(polling: bool) -> list[float]:
     """``stop()`` of a started threaded ``MockLuma`` that has answered one request."""
     timings = []
-    server_class = PollingServer if polling else mockluma.server._Server
+    server_class = PollingServer if polling else mockluma.handle.server._Server
     # The old server is swapped in for the comparison only; mockluma has no setting for it.
-    with mock.patch.object(mockluma.server, "_Server", server_class):
+    with mock.patch.object(mockluma.handle.server, "_Server", server_class):
         for _ in range(REPEATS):
             luma = MockLuma(progression="polls:1", timing="quick").start()
             with httpx.Client() as client:

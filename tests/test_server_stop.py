@@ -18,7 +18,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from mockluma.handle import MockLuma
-from mockluma.server import ThreadedServer
+from mockluma.handle.server import ThreadedServer
 
 
 class RecordingApp:
