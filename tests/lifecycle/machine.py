@@ -66,6 +66,8 @@ class LifecycleMachine(RuleBasedStateMachine):
     """Set by the test before it runs the machine."""
     keys: ClassVar[tuple[str, str]]
     surfaces: ClassVar[tuple[str, ...]]
+    poor_credits_cents: ClassVar[float] = 500.0
+    """The starting balance of a poor account (and one capture credit)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -91,8 +93,6 @@ class LifecycleMachine(RuleBasedStateMachine):
             "capture_credits": 100 if rich else 1,
         }
         self.luma.reset(**self.settings)
-
-    poor_credits_cents: ClassVar[float] = 500.0
 
     @rule(seconds=STEPS)
     def advance(self, seconds: float) -> None:

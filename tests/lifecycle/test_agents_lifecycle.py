@@ -5,10 +5,8 @@ delete files, reset; the invariants are in ``machine.py``."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import multiple, rule, run_state_machine_as_test
 from PIL import Image
@@ -118,12 +116,6 @@ class AgentsLifecycle(LifecycleMachine):
     def is_listed(self, seen: Seen) -> bool:
         # Only files are listed, and a deleted one no longer is.
         return seen.kind == "file" and "deleted" not in seen.states
-
-
-@pytest.fixture(scope="module")
-def in_process() -> Iterator[MockLuma]:
-    with MockLuma(in_process=True, strict=True) as luma:
-        yield luma
 
 
 def test_agents_generations_and_files_keep_the_lifecycle_rules(in_process: MockLuma) -> None:

@@ -8,10 +8,8 @@ A capture shows one state word here: its upload's status until a run exists, the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
 
@@ -131,12 +129,6 @@ class CapturesLifecycle(LifecycleMachine):
         response = self.http.get(f"{PREFIX}/capture?take=1000", headers=self.auth(key))
         assert response.status_code == 200, response.text
         return {capture["slug"] for capture in response.json()["captures"]}
-
-
-@pytest.fixture(scope="module")
-def in_process() -> Iterator[MockLuma]:
-    with MockLuma(in_process=True, strict=True) as luma:
-        yield luma
 
 
 def test_captures_keep_the_lifecycle_rules(in_process: MockLuma) -> None:

@@ -4,10 +4,8 @@ are in ``machine.py``. Neither gateway has a delete."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import multiple, rule, run_state_machine_as_test
 
@@ -135,12 +133,6 @@ class GatewaysLifecycle(LifecycleMachine):
         assert (generation["video"] is not None) == (generation["state"] == "completed")
         umami_state: str = generation["state"]
         return umami_state
-
-
-@pytest.fixture(scope="module")
-def in_process() -> Iterator[MockLuma]:
-    with MockLuma(in_process=True, strict=True) as luma:
-        yield luma
 
 
 def test_gateway_generations_keep_the_lifecycle_rules(in_process: MockLuma) -> None:
