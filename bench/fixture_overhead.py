@@ -9,19 +9,27 @@ Run: ``.venv/bin/python bench/fixture_overhead.py``
 3. Per test, measured end to end: a generated suite of N empty tests that take ``luma_mock``
    against the same N tests without it, each run by pytest in a subprocess; the difference
    divided by N is the fixture's real per-test overhead.
+4. ``MockLuma.stop()`` alone, threaded server: mockluma's event-driven stop against uvicorn's
+   own polling main loop and shutdown (what mockluma ran before), in the same run.
 """
 
 from __future__ import annotations
 
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from unittest import mock
 
+import httpx
+import uvicorn
 from _common import environment, table, write_result
 
+import mockluma.handle.server
 from mockluma import MockLuma
 
 REPEATS = 20
@@ -37,6 +45,38 @@ def startup_seconds(in_process: bool) -> list[float]:
         luma.start()
         luma.stop()
         timings.append(time.perf_counter() - began)
+    return timings
+
+
+class PollingServer(uvicorn.Server):
+    """The server mockluma ran before: uvicorn's own main loop, which looks at ``should_exit``
+    every 0.1 s, and its own shutdown (a fixed 0.1 s sleep, then 0.1 s steps)."""
+
+    def __init__(self, config: uvicorn.Config, ready: threading.Event) -> None:
+        super().__init__(config)
+        self._ready = ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self._ready.set()
+
+    def exit(self) -> None:
+        self.should_exit = True
+
+
+def stop_seconds(polling: bool) -> list[float]:
+    """``stop()`` of a started threaded ``MockLuma`` that has answered one request."""
+    timings = []
+    server_class = PollingServer if polling else mockluma.handle.server._Server
+    # The old server is swapped in for the comparison only; mockluma has no setting for it.
+    with mock.patch.object(mockluma.handle.server, "_Server", server_class):
+        for _ in range(REPEATS):
+            luma = MockLuma(progression="polls:1", timing="quick").start()
+            with httpx.Client() as client:
+                client.get(f"{luma.url}/_mockluma/health").raise_for_status()
+            began = time.perf_counter()
+            luma.stop()
+            timings.append(time.perf_counter() - began)
     return timings
 
 
@@ -80,6 +120,21 @@ def main() -> None:
             "reset_per_test_s": per_reset,
         }
     print(table(["mode", "start+stop (median)", "start+stop (max)", "reset per test"], rows))
+
+    stops = {"event (mockluma)": stop_seconds(False), "polling (uvicorn)": stop_seconds(True)}
+    print()
+    print(
+        table(
+            ["threaded stop()", "median", "max"],
+            [
+                [name, f"{statistics.median(t) * 1000:.1f} ms", f"{max(t) * 1000:.1f} ms"]
+                for name, t in stops.items()
+            ],
+        )
+    )
+    result["stop"] = {
+        name: {"median_s": statistics.median(t), "max_s": max(t)} for name, t in stops.items()
+    }
 
     bare = min(suite_seconds(False) for _ in range(3))
     fixture = min(suite_seconds(True) for _ in range(3))

@@ -20,6 +20,7 @@ import pytest
 import uvicorn
 
 import mockluma
+from mockluma.handle.server import _Server
 
 STACKS = [("asyncio", "h11"), ("asyncio", "httptools"), ("uvloop", "h11"), ("uvloop", "httptools")]
 DM = "/dream-machine/v1"
@@ -45,22 +46,21 @@ def served(request: pytest.FixtureRequest) -> Iterator[str]:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(app, http=http, log_level="warning", access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
+    # The threaded server's own uvicorn Server, so its quick stop is tried on every stack too.
+    ready = threading.Event()
+    server = _Server(config, ready)
     loop = _loop_factory(loop_name)()
     thread = threading.Thread(
         target=loop.run_until_complete, args=(server.serve(sockets=[sock]),), daemon=True
     )
     thread.start()
     try:
-        for _ in range(500):
-            if server.started:
-                break
-            thread.join(0.01)
-        assert server.started, "the server did not start"
+        assert ready.wait(10), "the server did not start"
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
-        server.should_exit = True
+        loop.call_soon_threadsafe(server.exit)
         thread.join(10)
+        assert not thread.is_alive(), "the server did not stop"
         loop.close()
         sock.close()
 

@@ -120,4 +120,4 @@ def test_marker_faults_apply_to_one_test(pytester: pytest.Pytester) -> None:
             assert luma_inbox.wait_for(made.id, "completed").body["state"] == "completed"
         """
     )
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=3)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=3)

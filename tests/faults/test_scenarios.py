@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -95,10 +96,17 @@ def test_flaky_network() -> None:
 
 
 def test_slow_day() -> None:
-    with MockLuma(scenario=str(SCENARIOS / "slow-day.json")) as luma, sdk(luma) as client:
-        made = [client.generations.create(model="ray-2", prompt="a fox") for _ in range(6)]
+    # Every call waits about 300 ms of real time: six at once, not one after the other.
+    with (
+        MockLuma(scenario=str(SCENARIOS / "slow-day.json")) as luma,
+        sdk(luma) as client,
+        ThreadPoolExecutor(6) as pool,
+    ):
+        made = list(
+            pool.map(lambda _: client.generations.create(model="ray-2", prompt="a fox"), range(6))
+        )
         luma.run_until_idle()
-        states = [client.generations.get(str(g.id)).state for g in made]
+        states = list(pool.map(lambda g: client.generations.get(str(g.id)).state, made))
         assert "dreaming" in states  # some hang
         assert "completed" in states
         rules = {rule["name"]: rule for rule in luma.faults.list()}
