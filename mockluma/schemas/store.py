@@ -9,6 +9,7 @@ against ``schemas/route-map.json``; see :mod:`mockluma.schemas.route_schemas`).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mockluma.resources import data_dir
+from mockluma.schemas.fast_check import compile_check
 
 if TYPE_CHECKING:
     from referencing._core import Resolver
@@ -77,8 +79,20 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(dereferenced(name), registry=registry())
 
 
+@cache
+def is_valid(name: str) -> Callable[[Any], bool]:
+    """A yes/no check of a document against ``schemas/<name>``: compiled once where
+    :mod:`~mockluma.schemas.fast_check` knows every keyword, the validator's ``is_valid``
+    otherwise. Valid documents, the common case, never reach ``jsonschema``."""
+    checker = validator(name)
+    compiled = compile_check(checker.schema)
+    return checker.is_valid if compiled is None else compiled
+
+
 def first_error(name: str, instance: Any) -> ValidationError | None:
     """The most relevant violation of schema ``name`` by ``instance``, or ``None``."""
+    if is_valid(name)(instance):
+        return None
     error: ValidationError | None = best_match(validator(name).iter_errors(instance))
     return error
 
@@ -86,6 +100,8 @@ def first_error(name: str, instance: Any) -> ValidationError | None:
 def all_errors(name: str, instance: Any) -> list[ValidationError]:
     """Every violation of schema ``name`` by ``instance``, each narrowed to the branch of an
     ``anyOf`` the client most likely meant; the most relevant one first."""
+    if is_valid(name)(instance):
+        return []
     found = list(validator(name).iter_errors(instance))
     first = best_match(found)
     ordered = sorted(found, key=lambda error: (error is not first, error.json_path))
