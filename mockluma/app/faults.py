@@ -108,26 +108,32 @@ class FaultLayer:
         if not book and not wants_body:
             await self.app(scope, receive, send)
             return
+        body: Any = None
+        triggers = _NO_TRIGGERS
+        has_marker = form = False
+        raw: bytes | None = None
+        if wants_body and _may_be_read(scope):
+            receive, raw = await _buffer(receive, self.ctx.config.max_body_bytes)
+            form = raw is not None and _is_form(scope) and not _looks_like_json(raw)
+            has_marker = triggers_on and raw is not None and _has_marker(raw, form)
+        if not book and not has_marker:
+            # No rule to consult and no marker in the body: nothing to plan or apply.
+            await self.app(scope, receive, send)
+            return
         found = self.surface_for(path)
         surface = None if found is None else found.name
         dialect = self.fallback if found is None else found.dialect
         # Each API reads its key its own way; elsewhere (media) a bearer token is the key.
         read_key = bearer_key if found is None else found.api_key
-        body: Any = None
-        triggers = _NO_TRIGGERS
-        if wants_body and _may_be_read(scope):
-            receive, raw = await _buffer(receive, self.ctx.config.max_body_bytes)
-            form = raw is not None and _is_form(scope) and not _looks_like_json(raw)
-            has_marker = triggers_on and raw is not None and _has_marker(raw, form)
-            if raw is not None and (has_marker or book.needs_body(surface)):
-                body = _parse(raw, form)
-            if has_marker:
-                try:
-                    kinds = self.ctx.simulation.failure_kinds.get(surface or "")
-                    triggers = parse_triggers(find_markers(body), kinds, surface or "")
-                except RuleError as exc:
-                    await dialect.error(400, str(exc)).response()(scope, receive, send)
-                    return
+        if raw is not None and (has_marker or book.needs_body(surface)):
+            body = _parse(raw, form)
+        if has_marker:
+            try:
+                kinds = self.ctx.simulation.failure_kinds.get(surface or "")
+                triggers = parse_triggers(find_markers(body), kinds, surface or "")
+            except RuleError as exc:
+                await dialect.error(400, str(exc)).response()(scope, receive, send)
+                return
         decision = (
             book.on_request(ExchangeFacts(surface, method, path, read_key(scope), body))
             if book

@@ -24,9 +24,11 @@ STATE_KEY = "input_media"
 
 async def look_at(ctx: Context, request: Request, urls: Iterable[tuple[str, str]]) -> list[Seen]:
     """What each ``(field, url)`` finds under the configured mode, noted for the journal."""
+    wanted = list(urls)
+    if not wanted:  # most creates: nothing to fetch, look at or note
+        return []
     mode = ctx.config.input_media
     origin = base_url_of(request)
-    wanted = list(urls)
     await ctx.input_media.prefetch((url for _, url in wanted), origin=origin, mode=mode)
     seen = [ctx.input_media.inspect(url, field, origin=origin, mode=mode) for field, url in wanted]
     note(request, seen)

@@ -40,10 +40,16 @@ async def read_json(request: Request, *, max_bytes: int, dialect: Dialect) -> An
     if not raw.strip():
         return {}
     try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-        # Whatever is accepted must be writable back out as strict JSON: this refuses numbers
-        # too large for a float (1e999) and lone UTF-16 surrogates ("\ud800").
-        json.dumps(document, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        text = raw.decode("utf-8")
+        if text.startswith("\ufeff"):  # as json.loads refuses it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        document = _DECODER.decode(text)
+        # Whatever is accepted must be writable back out as strict JSON. Numbers too large for
+        # a float (1e999) are refused as they are parsed; a lone UTF-16 surrogate ("\ud800")
+        # can only come from a \u escape, and only a deep document could be too deep to write
+        # back, so the round trip is made only for a body that has either.
+        if b"\\u" in raw or raw.count(b"[") + raw.count(b"{") > _SHALLOW:
+            json.dumps(document, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except UnicodeError:
         raise dialect.error(400, "Request body is not valid UTF-8 JSON.") from None
     except json.JSONDecodeError as exc:
@@ -56,8 +62,23 @@ async def read_json(request: Request, *, max_bytes: int, dialect: Dialect) -> An
     return document
 
 
+_SHALLOW = 64
+_INFINITIES = (float("inf"), float("-inf"))
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in _INFINITIES:
+        raise ValueError("Out of range float values are not JSON compliant")
+    return value
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+# What json.loads builds on every call when given these hooks, made once.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
 def _reason(exc: BaseException) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from mockluma.engine.callbacks import Update
@@ -20,7 +21,13 @@ STATES = {
 
 def timestamp(seconds: float) -> str:
     """ISO 8601 in UTC as Luma writes it: millisecond precision padded to six digits, ``Z``."""
-    moment = datetime.fromtimestamp(round(seconds, 3), UTC)
+    return _timestamp(round(seconds, 3))
+
+
+@lru_cache(maxsize=64)
+def _timestamp(seconds: float) -> str:
+    # Jobs created in one instant (a manual clock, a burst of creates) share the text.
+    moment = datetime.fromtimestamp(seconds, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}000Z"
 
 

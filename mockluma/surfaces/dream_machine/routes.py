@@ -146,11 +146,12 @@ class DreamMachineRoutes:
             # Luma fetches inputs after accepting the request: what they hold decides how the
             # generation ends, not whether it is created.
             seen = await inputs.look_at(self.ctx, request, validation.input_urls(body))
+            base_url = base_url_of(request)
             job = order(
                 self.ctx,
                 owner,
                 body,
-                base_url=base_url_of(request),
+                base_url=base_url,
                 faults=planned_faults(request),
                 inputs=seen,
             )
