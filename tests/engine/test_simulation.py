@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 
 import pytest
 
@@ -9,7 +10,7 @@ from mockluma.engine.distributions import Fixed, LogNormal, Uniform, parse_distr
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
 from mockluma.engine.jobs import Failure, Job, Phase
 from mockluma.engine.progression import Progression
-from mockluma.engine.simulation import Simulation
+from mockluma.engine.simulation import Simulation, _uuid
 from mockluma.engine.timing import Timing, TimingMode
 
 TIMING = Timing(queued=Fixed(10.0), running=Fixed(30.0))
@@ -264,3 +265,11 @@ def test_progressions_parse_and_print(text: str, expected: str) -> None:
 def test_bad_progressions_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="Unknown progression"):
         Progression.parse(text)
+
+
+def test_job_ids_are_the_version_4_uuids_of_the_generator() -> None:
+    # Ids are formatted without building uuid.UUID objects; they must read the same.
+    for seed in range(2000):
+        mine, reference = random.Random(seed), random.Random(seed)
+        expected = str(uuid.UUID(int=reference.getrandbits(128), version=4))
+        assert _uuid(mine) == expected
