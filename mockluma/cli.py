@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from mockluma.config import CLOCK_MODES, LOG_LEVELS, Config, ConfigError, build_config
 from mockluma.contracts import cli as contract_cli
 from mockluma.engine.timing import TimingMode
+from mockluma.proxy import cli as proxy_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         help="check every response against its schema; a violation answers 500 naming it",
     )
     contract_cli.add_parser(commands)
+    proxy_cli.add_parsers(commands)
     return parser
 
 
@@ -158,7 +160,9 @@ def serve(config: Config) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "contract":
-        raise SystemExit(contract_cli.run(args))
+        raise SystemExit(contract_cli.run(args, recorded=proxy_cli.recorded_results))
+    if args.command in ("proxy", "recordings"):
+        raise SystemExit(proxy_cli.run(args))
     overrides = {key: value for key, value in vars(args).items() if key != "command"}
     try:
         config = build_config(overrides)
