@@ -150,8 +150,25 @@ class ProxyServer:
         if self._served is not None:
             self._served.result(timeout=30)
             self._served = None
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+        if not self._loop.is_running():
+            self._loop.close()
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every exchange answered so far has been inspected and recorded (that
+        happens just after its last byte has gone to the client)."""
+        done = threading.Event()
+
+        async def wait() -> None:
+            while self.proxy.pending:
+                await asyncio.sleep(0.001)
+            done.set()
+
+        asyncio.run_coroutine_threadsafe(wait(), self._loop)
+        if not done.wait(timeout):
+            raise TimeoutError(f"{self.proxy.pending} exchanges were still under way.")
 
     def __enter__(self) -> ProxyServer:
         return self.start()

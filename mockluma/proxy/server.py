@@ -13,6 +13,7 @@ has no retries, and a POST that failed may have started billable work upstream.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -74,6 +75,8 @@ class Proxy:
         self.say = say
         self.target = target
         self.client: httpx.AsyncClient | None = None
+        self.pending = 0
+        """Exchanges under way: forwarded, or answered but not yet inspected and recorded."""
         self._sequence = 0
 
     def _client(self) -> httpx.AsyncClient:
@@ -101,6 +104,11 @@ class Proxy:
             return
         path: str = scope["path"]
         if path == REPORT_PATH:
+            # Exchanges already answered are inspected just after; wait for them, briefly.
+            for _ in range(200):
+                if not self.pending:
+                    break
+                await asyncio.sleep(0.005)
             body = report_json(
                 self.inspector.report(self.target),
                 self.inspector.violations,
@@ -132,6 +140,7 @@ class Proxy:
 
     async def _forward(self, mount: Mount, scope: Scope, receive: Receive, send: Send) -> None:
         self._sequence += 1
+        self.pending += 1
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         relative = raw_path.decode("latin-1")[len(mount.prefix) :]
         query = scope.get("query_string", b"").decode("latin-1")
@@ -159,7 +168,7 @@ class Proxy:
         except httpx.TimeoutException as exc:
             await self._failed(mount, exchange, send, 504, _timeout_sentence(mount, exc, self))
             return
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             await self._failed(mount, exchange, send, 502, _unreachable_sentence(mount, exc))
             return
         try:
@@ -254,6 +263,7 @@ class Proxy:
         self._done(exchange)
 
     def _done(self, exchange: Exchange) -> None:
+        self.pending -= 1
         for violation in self.inspector.inspect(exchange):
             self.say(violation.line())
         if exchange.failure:
@@ -288,7 +298,7 @@ def _timeout_sentence(mount: Mount, exc: httpx.TimeoutException, proxy: Proxy) -
     )
 
 
-def _unreachable_sentence(mount: Mount, exc: httpx.TransportError) -> str:
+def _unreachable_sentence(mount: Mount, exc: httpx.HTTPError) -> str:
     reason = str(exc) or type(exc).__name__
     return (
         f"mockluma proxy could not get an answer from the upstream {mount.upstream} ({reason}). "
