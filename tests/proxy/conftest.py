@@ -33,6 +33,8 @@ class Deviating:
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
+        self.url = ""
+        """Where it listens (set once its server has started)."""
         self.deviation: str | None = None
         self.arrivals: list[tuple[str, str]] = []
         self.release = threading.Event()
@@ -118,7 +120,7 @@ def deviating(
     app.deviation = None
     app.arrivals.clear()
     app.release.clear()
-    app.url = server.url  # type: ignore[attr-defined]
+    app.url = server.url
     yield app
     app.release.set()
     app.deviation = None
@@ -139,5 +141,5 @@ def proxy(luma: MockLuma, recordings: Path) -> Iterator[ProxyServer]:
 @pytest.fixture
 def bent_proxy(deviating: Deviating, recordings: Path) -> Iterator[ProxyServer]:
     """The proxy in front of the deviating upstream, recording, with a short timeout."""
-    with ProxyServer({"all": deviating.url}, record=recordings, timeout=0.5) as running:  # type: ignore[attr-defined]
+    with ProxyServer({"all": deviating.url}, record=recordings, timeout=0.5) as running:
         yield running

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from lumaai import AsyncLumaAI, LumaAI
 from luma_agents import Luma
+from lumaai import AsyncLumaAI, LumaAI
 
 from mockluma.handle import MockLuma
 from mockluma.proxy.running import ProxyServer
-from tests.proxy.conftest import KEY, Deviating
+
+from .conftest import KEY, Deviating
 
 
 def test_the_lumaai_sdk_runs_through_the_proxy_unmodified(
@@ -24,10 +25,12 @@ def test_the_lumaai_sdk_runs_through_the_proxy_unmodified(
     ) as sdk:
         created = sdk.generations.create(prompt="a lighthouse", model="ray-flash-2")
         assert created.state == "queued"
+        assert created.id is not None
         luma.advance(3600)
         done = sdk.generations.get(created.id)
         assert done.state == "completed"
-        assert done.assets is not None and done.assets.video is not None
+        assert done.assets is not None
+        assert done.assets.video is not None
         # The upstream saw its own Host, so its asset URLs point at itself, not at the proxy.
         assert done.assets.video.startswith(luma.url)
         listed = sdk.generations.list(limit=5)
@@ -46,6 +49,7 @@ async def test_the_async_lumaai_sdk_runs_through_the_proxy(
         auth_token=KEY, base_url=f"{proxy.url}/dream-machine/v1", max_retries=0
     ) as sdk:
         created = await sdk.generations.image.create(prompt="a teapot", model="photon-flash-1")
+        assert created.id is not None
         luma.advance(3600)
         assert (await sdk.generations.get(created.id)).state == "completed"
     proxy.settle()
@@ -109,7 +113,7 @@ def test_a_silent_upstream_answers_504_and_a_post_is_sent_once(
     )
     assert answer.status_code == 504
     assert "did not answer within 0.5 s" in answer.json()["detail"]
-    assert deviating.url in answer.json()["detail"]  # type: ignore[attr-defined]
+    assert deviating.url in answer.json()["detail"]
     deviating.release.set()
     assert deviating.arrivals == [("POST", "/dream-machine/v1/generations/video")]
     report = httpx.get(f"{bent_proxy.url}/_mockluma/proxy/report").json()
