@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from urllib.parse import parse_qsl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ class Deviating:
 
     ``deviation`` is one of ``rename`` (``created_at`` → ``createdAt``), ``drop-header``
     (``X-Request-Id``), ``state-back`` (a terminal state reported as the first one again),
-    ``500``, ``hang`` (no answer until released), or ``None`` (answers unchanged)."""
+    ``500``, ``hang`` (no answer until released), ``media`` (a video of ``?bytes=N`` bytes), or
+    ``None`` (answers unchanged)."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
@@ -63,6 +65,16 @@ class Deviating:
         if self.deviation == "hang":
             while not self.release.is_set():
                 await asyncio.sleep(0.01)
+        if self.deviation == "media":
+            size = int(dict(parse_qsl(scope["query_string"].decode()))["bytes"])
+            start = {"type": "http.response.start", "status": 200}
+            start["headers"] = [(b"content-type", b"video/mp4"), (b"content-length", b"%d" % size)]
+            await send(start)
+            for offset in range(0, size, 65536):
+                chunk = bytes([offset % 251]) * min(65536, size - offset)
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+            return
         if self.deviation == "500":
             await _send(send, 500, [(b"content-type", b"text/html")], b"<h1>Internal error</h1>")
             return
