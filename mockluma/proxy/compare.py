@@ -1,7 +1,8 @@
 """Drift: replay recorded requests against the mock and say where it answers otherwise.
 
 Each recorded request (``mockluma proxy --record``) is sent, in the order it happened, to a
-fresh in-process mock (manual clock, quick timing, no rate limits). Ids the real API handed out
+fresh in-process mock (manual clock, quick timing, rate limits on, waited out when the replay
+outpaces them). Ids the real API handed out
 are mapped to the ones the mock hands out, so that a later poll of a real generation polls the
 mock's. When a recorded poll shows a job further on than the mock's, the mock's clock is moved
 on, a second at a time, until its job has caught up (or can go no further): the comparison is
@@ -9,7 +10,9 @@ of what states are shown and in what order, not of how long they took.
 
 What counts as drift, per exchange: a different status; a field the real API sent that the mock
 does not (or the other way round); a field of another JSON type (``null`` on either side is
-not: fields fill in as a job moves on); a different error text. Per job: a different sequence of
+not: fields fill in as a job moves on); a different error text; a header the mock sends that
+the real API did not, or one a client relies on (``X-Request-Id``, rate limits...) that the mock
+leaves out. Per job: a different sequence of
 states. Requests that depend on something the recording does not hold (a generation created
 before recording began, an upload body that was not stored) are skipped, and say so.
 """
@@ -39,9 +42,22 @@ CATCH_UP_STEP = 1.0
 CATCH_UP_LIMIT = 1800
 """Polls (so simulated seconds) a job may take to catch up before the states are compared."""
 REFUSED = (401, 403)
+RATE_LIMIT_WAITS = 3
 _ID_LIKE = re.compile(
     r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[A-Za-z0-9_-]{20,})$"
 )
+_FRAMING_HEADERS = frozenset(
+    {"content-length", "content-encoding", "transfer-encoding", "connection", "date", "server"}
+)
+"""Headers that say how a body travels, not what the API says: never drift."""
+_API_HEADERS = frozenset(
+    {
+        "content-type", "x-request-id", "x-api-version", "retry-after", "x-ratelimit-limit",
+        "x-ratelimit-remaining", "x-ratelimit-reset", "location",
+    }
+)  # fmt: skip
+"""Headers a client may rely on: their absence from the mock is drift (a real API sends many
+more, from its CDN and gateway, that no client reads)."""
 _NOT_REPLAYED_HEADERS = frozenset(
     {"host", "content-length", "accept-encoding", "connection", "transfer-encoding", "cookie"}
 )
@@ -54,7 +70,7 @@ class Drift:
     surface: str
     endpoint: str
     kind: str
-    """``status``, ``field``, ``type``, ``state`` or ``error_text``."""
+    """``status``, ``field``, ``type``, ``header``, ``state`` or ``error_text``."""
     json_path: str
     recorded: Any
     mock: Any
@@ -225,6 +241,13 @@ class Replayer:
         elif request.get("text"):
             content = self._map(str(request["text"])).encode()
         response = client.request(request["method"], url, headers=headers, content=content)
+        for _ in range(RATE_LIMIT_WAITS):
+            # The replay runs faster than the recording did: wait out the mock's limit, as the
+            # real client did not have to.
+            if response.status_code != 429 or recording.status == 429:
+                break
+            advance(float(response.headers.get("retry-after") or 60))
+            response = client.request(request["method"], url, headers=headers, content=content)
         mock_body = _json(response)
         lifecycle_sightings = self._sightings(recording)
         if lifecycle_sightings and _repeatable(recording):
@@ -241,6 +264,7 @@ class Replayer:
             )
         self.report.replayed += 1
         self._compare(recording, name, response.status_code, mock_body)
+        self._compare_headers(recording, name, response.headers)
         if recording.body is not None and mock_body is not None:
             self._learn_ids(recording.body, mock_body)
         self._note_states(recording, mock_body)
@@ -410,6 +434,54 @@ class Replayer:
             return
         for kind, json_path, recorded, mock, sentence in _shape_drifts(body, mock_body, "$"):
             drift(kind, json_path, recorded, mock, sentence)
+
+    def _compare_headers(self, recording: Recording, name: str, headers: httpx.Headers) -> None:
+        recorded = set((recording.document.get("response") or {}).get("headers") or {})
+        mine = {header.lower() for header in headers}
+        for header in sorted(mine - recorded - _FRAMING_HEADERS):
+            self._drift(
+                recording,
+                name,
+                "header",
+                header,
+                "absent",
+                "present",
+                f"The mock sends the {header} header, which the real API did not",
+            )
+        for header in sorted((recorded & _API_HEADERS) - mine):
+            self._drift(
+                recording,
+                name,
+                "header",
+                header,
+                "present",
+                "absent",
+                f"The real API sent the {header} header; the mock does not",
+            )
+
+    def _drift(
+        self,
+        recording: Recording,
+        name: str,
+        kind: str,
+        where: str,
+        recorded: Any,
+        mock: Any,
+        sentence: str,
+    ) -> None:
+        self.report.drifts.append(
+            Drift(
+                name,
+                recording.sequence,
+                recording.surface,
+                recording.document["endpoint"],
+                kind,
+                where,
+                recorded,
+                mock,
+                sentence,
+            )
+        )
 
     def _learn_ids(self, recorded: Any, mock: Any) -> None:
         if isinstance(recorded, dict) and isinstance(mock, dict):

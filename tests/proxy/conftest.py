@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from urllib.parse import parse_qsl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
