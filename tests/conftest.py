@@ -3,6 +3,7 @@ test. A test fails if the mock raised, or sent a response that breaks its schema
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -99,3 +100,13 @@ def umami(luma: MockLuma) -> Iterator[httpx.Client]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--recordings",
+        metavar="DIR",
+        default=os.environ.get("MOCKLUMA_RECORDINGS"),
+        help="also hold the recordings of `mockluma proxy --record DIR` to the schemas and the "
+        "SDKs' types (tests/contracts/test_team_recordings.py); default $MOCKLUMA_RECORDINGS",
+    )
