@@ -12,6 +12,7 @@ import socket
 import sys
 from collections.abc import Sequence
 
+from mockluma._version import __version__
 from mockluma.config import CLOCK_MODES, LOG_LEVELS, Config, ConfigError, build_config
 from mockluma.contracts import cli as contract_cli
 from mockluma.engine.timing import TimingMode
@@ -97,7 +98,7 @@ def serve(config: Config) -> None:
     import uvicorn
 
     from mockluma.app import SURFACES, create_app
-    from mockluma.server import uvicorn_stack
+    from mockluma.handle.server import uvicorn_stack
 
     app = create_app(config)
     # Bind first, so that port 0 resolves to a real port before anything is printed.
@@ -119,7 +120,7 @@ def serve(config: Config) -> None:
     port = sock.getsockname()[1]
     host = f"[{config.host}]" if family == socket.AF_INET6 else config.host
     base = f"http://{host}:{port}"
-    print(f"mockluma {__import__('mockluma').__version__} listening on {base}")
+    print(f"mockluma {__version__} listening on {base}")
     for surface in SURFACES:
         for prefix in surface.prefixes:
             if not prefix.startswith("/_mockluma"):  # storage hosts are not API roots

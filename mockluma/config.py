@@ -18,11 +18,7 @@ from mockluma.engine.faults import Rule
 from mockluma.engine.limits import Limit
 from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.timing import TimingMode
-
-
-class ConfigError(ValueError):
-    """A setting has a value mockluma cannot use."""
-
+from mockluma.errors import ConfigError as ConfigError
 
 CLOCK_MODES = ("real", "manual")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
