@@ -146,7 +146,7 @@ def check_recordings(found: list[Any]) -> Any:
     """An :class:`~mockluma.proxy.inspection.Inspector` that has seen every recording."""
     from mockluma.contracts.surfaces import contracts
     from mockluma.proxy.inspection import Inspector
-    from mockluma.route_map import route_map
+    from mockluma.schemas.route_schemas import route_map
 
     maps = {recording.surface: route_map(recording.surface) for recording in found}
     inspector = Inspector(maps, contracts())

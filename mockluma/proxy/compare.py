@@ -28,11 +28,11 @@ from typing import Any
 
 import httpx
 
-from mockluma.conformance import Finding
 from mockluma.contracts.runner import Report, Result
 from mockluma.proxy.lifecycles import LIFECYCLES, Lifecycle
 from mockluma.proxy.recording import Recording
 from mockluma.proxy.redaction import labels_in
+from mockluma.schemas.conformance import Finding
 
 ID_KEYS = frozenset(
     {"id", "slug", "requestId", "request_id", "task_id", "file_id", "generation_id", "uuid"}

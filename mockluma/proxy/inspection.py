@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mockluma import schema_store
-from mockluma.conformance import RESPONSE_CHECKS, Answer, Finding, check_answer
 from mockluma.contracts.registry import SurfaceContract
 from mockluma.contracts.runner import Report, Result
 from mockluma.proxy.lifecycles import LifecycleTracker
-from mockluma.route_map import RouteMap, RouteSchemas
+from mockluma.schemas import store as schema_store
+from mockluma.schemas.conformance import RESPONSE_CHECKS, Answer, Finding, check_answer
+from mockluma.schemas.route_schemas import RouteMap, RouteSchemas
 
 REQUEST_CHECKS = ("request_matches_schema", "query_matches_schema")
 LIFECYCLE_CHECKS = ("state_moves_forward", "terminal_state_is_sticky")

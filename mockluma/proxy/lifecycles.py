@@ -13,8 +13,8 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mockluma.conformance import Finding
 from mockluma.contracts.surfaces import agents, appypie, captures, dream_machine, umami
+from mockluma.schemas.conformance import Finding
 
 Sighting = tuple[str, str, str]
 """``(job id, state, JSON path of the state)``."""

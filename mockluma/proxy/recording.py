@@ -24,7 +24,7 @@ from typing import Any
 
 from mockluma.proxy.inspection import Exchange
 from mockluma.proxy.redaction import Redactor
-from mockluma.route_map import RouteMap
+from mockluma.schemas.route_schemas import RouteMap
 
 TEXT_LIMIT = 64 * 1024
 """A text body (HTML error page, plain text) is kept up to this many characters."""

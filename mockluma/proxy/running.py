@@ -35,7 +35,7 @@ def build_proxy(
     """The proxy app for ``targets`` (as :func:`~mockluma.proxy.targets.parse_targets` gives)."""
     from mockluma.app import SURFACES
     from mockluma.contracts.surfaces import contracts
-    from mockluma.route_map import route_map
+    from mockluma.schemas.route_schemas import route_map
 
     mounts = build_mounts(SURFACES, targets)
     maps = {surface.name: route_map(surface.name) for surface in SURFACES}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from mockluma.route_map import RouteMap, route_map
+from mockluma.schemas.route_schemas import RouteMap, route_map
 from mockluma.surfaces import Surface
 from mockluma.web import UPLOADS_PATH, Dialect
 

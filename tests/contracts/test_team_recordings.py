@@ -14,12 +14,12 @@ import httpx
 import pydantic
 import pytest
 
-from mockluma import schema_store
 from mockluma.contracts.drift import Direction
 from mockluma.contracts.surfaces import contracts
 from mockluma.handle import MockLuma
 from mockluma.proxy.recording import Recording, load
 from mockluma.proxy.running import ProxyServer
+from mockluma.schemas import store as schema_store
 
 SDK_TYPES = {
     binding.schema: binding

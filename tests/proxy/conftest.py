@@ -17,8 +17,8 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from mockluma.handle import MockLuma
+from mockluma.handle.server import ThreadedServer
 from mockluma.proxy.running import ProxyServer
-from mockluma.server import ThreadedServer
 
 KEY = "luma-api-proxy-secret-0123456789"
 """Shaped as every surface accepts it; no recording may ever contain it."""
