@@ -199,7 +199,8 @@ def run_proxy(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     base = f"http://{args.host}:{port}"
     print(f"mockluma proxy listening on {base}")
-    for mount in mounts:
+    order = [surface.name for surface in SURFACES]
+    for mount in sorted(mounts, key=lambda m: (order.index(m.name), m.mount or "")):
         print(f"  {mount.name:<14} {base}{mount.prefix} -> {mount.upstream}")
     print(f"  {'report':<14} {base}{REPORT_PATH}")
     if recorder is not None:
