@@ -6,6 +6,10 @@ most :data:`INSPECT_LIMIT` bytes of each for its checks, and of a media body onl
 ``--record-media`` allows, so memory stays flat whatever the size. The exchange is inspected
 and recorded after its last byte has gone to the client, off the client's clock.
 
+The one change made to a request is to ``Accept-Encoding``, cut down to gzip and deflate so that
+a compressed body can still be read for its checks; headers and bodies are otherwise forwarded
+as they are (hop-by-hop headers aside), and the upstream sees its own ``Host``.
+
 When the upstream cannot be reached or does not answer in time, the client gets 502 or 504 in
 the surface's own error dialect, naming the upstream. Nothing is ever retried: the transport
 has no retries, and a POST that failed may have started billable work upstream.
@@ -146,7 +150,11 @@ class Proxy:
         relative = raw_path.decode("latin-1")[len(mount.prefix) :]
         query = scope.get("query_string", b"").decode("latin-1")
         url = mount.upstream + relative + (f"?{query}" if query else "")
-        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _NOT_FORWARDED]
+        headers = [
+            (name, _readable_codings(value) if name.lower() == b"accept-encoding" else value)
+            for name, value in scope["headers"]
+            if name.lower() not in _NOT_FORWARDED
+        ]
         exchange = Exchange(
             sequence=self._sequence,
             surface=mount.name,
@@ -161,8 +169,8 @@ class Proxy:
             upstream=mount.upstream + relative,
         )
         started = time.perf_counter()
-        content = await self._request_body(scope, receive, exchange)
         try:
+            content = await self._request_body(scope, receive, exchange)
             request = httpx.Request(
                 scope["method"],
                 url,
@@ -170,17 +178,21 @@ class Proxy:
                 content=content,
                 extensions={"timeout": self._timeout},
             )
-            response = await self._transport().handle_async_request(request)
-        except httpx.TimeoutException as exc:
-            await self._failed(mount, exchange, send, 504, _timeout_sentence(mount, exc, self))
-            return
-        except httpx.HTTPError as exc:
-            await self._failed(mount, exchange, send, 502, _unreachable_sentence(mount, exc))
-            return
-        try:
-            await self._relay(response, exchange, send)
+            try:
+                response = await self._transport().handle_async_request(request)
+            except httpx.TimeoutException as exc:
+                sentence = _timeout_sentence(mount, exc, self)
+                await self._failed(mount, exchange, send, 504, sentence)
+                return
+            except httpx.HTTPError as exc:
+                await self._failed(mount, exchange, send, 502, _unreachable_sentence(mount, exc))
+                return
+            try:
+                await self._relay(response, exchange, send)
+            finally:
+                await response.aclose()
         finally:
-            await response.aclose()
+            # Once per exchange, however it ended (a client gone mid-body included).
             exchange.seconds = time.perf_counter() - started
             self._done(exchange)
 
@@ -268,7 +280,6 @@ class Proxy:
         exchange.failure = sentence
         exchange.status = status
         await _answer(send, status, body, error.headers)
-        self._done(exchange)
 
     def _done(self, exchange: Exchange) -> None:
         self.pending -= 1
@@ -284,6 +295,17 @@ class Proxy:
                 self.recorder.record(exchange)
             except OSError as exc:
                 self.say(f"mockluma proxy: could not write recording #{exchange.sequence}: {exc}")
+
+
+def _readable_codings(accepted: bytes) -> bytes:
+    """``Accept-Encoding`` cut down to the codings the proxy can undo to check a body (the one
+    change it makes to a request: an API that would have compressed with Brotli uses gzip)."""
+    kept = [
+        part
+        for part in accepted.split(b",")
+        if part.split(b";")[0].strip().lower() in (b"gzip", b"x-gzip", b"deflate", b"identity")
+    ]
+    return b",".join(kept).strip() or b"identity"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

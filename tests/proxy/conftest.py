@@ -5,6 +5,7 @@ back, a 500, a hang). The proxy runs in a background thread in front of either."
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import threading
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ class Deviating:
 
     ``deviation`` is one of ``rename`` (``created_at`` → ``createdAt``), ``drop-header``
     (``X-Request-Id``), ``state-back`` (a terminal state reported as the first one again),
-    ``500``, ``hang`` (no answer until released), ``media`` (a video of ``?bytes=N`` bytes), or
+    ``gzip-rename`` (the same, gzipped), ``500``, ``hang`` (no answer until released), ``media`` (a video of ``?bytes=N`` bytes), or
     ``None`` (answers unchanged)."""
 
     def __init__(self, upstream: str) -> None:
@@ -39,6 +40,8 @@ class Deviating:
         """Where it listens (set once its server has started)."""
         self.deviation: str | None = None
         self.arrivals: list[tuple[str, str]] = []
+        self.headers: list[dict[str, str]] = []
+        """The headers of each request that arrived."""
         self.release = threading.Event()
         self._client: httpx.AsyncClient | None = None
 
@@ -62,6 +65,7 @@ class Deviating:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         self.arrivals.append((scope["method"], scope["path"]))
+        self.headers.append({k.decode(): v.decode() for k, v in scope["headers"]})
         if self.deviation == "hang":
             while not self.release.is_set():
                 await asyncio.sleep(0.01)
@@ -92,15 +96,18 @@ class Deviating:
         content = answer.content
         if self.deviation == "drop-header":
             out_headers = [(k, v) for k, v in out_headers if k.lower() != b"x-request-id"]
-        if self.deviation in ("rename", "state-back") and "json" in answer.headers.get(
-            "content-type", ""
+        if self.deviation in ("rename", "gzip-rename", "state-back") and "json" in (
+            answer.headers.get("content-type", "")
         ):
             content = json.dumps(self._bend(answer.json())).encode()
+        if self.deviation == "gzip-rename":
+            content = gzip.compress(content)
+            out_headers.append((b"content-encoding", b"gzip"))
         await _send(send, answer.status_code, out_headers, content)
 
     def _bend(self, body: Any) -> Any:
         if isinstance(body, dict):
-            if self.deviation == "rename" and "created_at" in body:
+            if self.deviation in ("rename", "gzip-rename") and "created_at" in body:
                 body["createdAt"] = body.pop("created_at")
             if self.deviation == "state-back" and body.get("state") == "completed":
                 body["state"] = "dreaming"

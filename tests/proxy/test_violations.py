@@ -3,7 +3,9 @@ path of the problem; the report endpoint and the JSON/JUnit writers carry the sa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from xml.etree import ElementTree
 
 import httpx
@@ -53,6 +55,24 @@ def test_a_renamed_field_is_reported_with_its_path(
     assert line.startswith("VIOLATION #1 dream-machine POST /generations/video:")
     assert "at $: POST /generations/video → 201: the body does not match" in line
     assert "'created_at' is a required property" in line
+
+
+def test_a_compressed_body_is_relayed_as_sent_and_still_checked(
+    deviating: Deviating, bent_proxy: ProxyServer, recordings: Path
+) -> None:
+    deviating.deviation = "gzip-rename"
+    with httpx.Client(base_url=f"{bent_proxy.url}/dream-machine/v1", headers=AUTH) as client:
+        sent = client.post(
+            "/generations/video", json=VIDEO, headers={"Accept-Encoding": "br, gzip"}
+        )
+    assert sent.headers["content-encoding"] == "gzip"  # the client got the upstream's bytes
+    assert "createdAt" in sent.json()
+    # Brotli was taken off the request, so that the proxy can read what comes back.
+    assert deviating.headers[-1]["accept-encoding"] == "gzip"
+    line = only_line(bent_proxy, "body_matches_schema")
+    assert "'created_at' is a required property" in line
+    (path,) = recordings.glob("*/*.json")
+    assert "createdAt" in json.loads(path.read_text())["body"]
 
 
 def test_a_dropped_header_is_reported(deviating: Deviating, bent_proxy: ProxyServer) -> None:
