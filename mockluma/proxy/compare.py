@@ -288,7 +288,8 @@ class Replayer:
 
     def _map(self, text: str) -> str:
         for recorded in sorted(self.ids, key=len, reverse=True):
-            text = text.replace(recorded, self.ids[recorded])
+            if recorded != self.ids[recorded]:
+                text = text.replace(recorded, self.ids[recorded])
         return text
 
     def _keys(self, value: str) -> str:
@@ -484,17 +485,16 @@ class Replayer:
         )
 
     def _learn_ids(self, recorded: Any, mock: Any) -> None:
+        """Map the ids in a recorded body to those at the same place in the mock's. Not inside
+        lists: a recorded list page may hold jobs the mock never saw, in other places."""
         if isinstance(recorded, dict) and isinstance(mock, dict):
             for key, value in recorded.items():
                 theirs = mock.get(key)
                 if key in ID_KEYS and isinstance(value, str) and isinstance(theirs, str):
-                    if value and value != theirs and value not in self.ids:
+                    if value and value not in self.ids:
                         self.ids[value] = theirs
                 else:
                     self._learn_ids(value, theirs)
-        elif isinstance(recorded, list) and isinstance(mock, list):
-            for mine, theirs in zip(recorded, mock, strict=False):
-                self._learn_ids(mine, theirs)
 
 
 def _shape_drifts(recorded: Any, mock: Any, where: str) -> Iterator[tuple[str, str, Any, Any, str]]:
