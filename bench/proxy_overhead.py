@@ -19,6 +19,10 @@ own process, then in the same run:
   below the size of the body. The same download straight from the upstream gives the reference
   time.
 
+- **in-process cost**: in the benchmark's own process, the CPU per request of a bare
+  ``httpx.AsyncHTTPTransport`` round trip to the upstream, and of the proxy's ASGI app called
+  directly (the same round trip plus the proxy's own work: headers, checks, relaying).
+
 ``--record`` runs the proxy with ``--record`` into a temporary directory (media sizes only).
 Writes ``bench/results/proxy_overhead.json``.
 """
@@ -26,6 +30,7 @@ Writes ``bench/results/proxy_overhead.json``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import re
 import signal
@@ -109,6 +114,60 @@ def latency(
     return result
 
 
+def in_process_cost(direct: str, generation: str, count: int) -> dict[str, float]:
+    """CPU per request, in this process, of a bare httpx transport round trip to the upstream
+    and of the proxy's app called directly (no server in front): what the proxy does beyond the
+    round trip it cannot avoid. Medians of 5 rounds of ``count // 5``."""
+    from mockluma.proxy.running import build_proxy
+
+    path = f"{DM}/generations/{generation}"
+    headers = [(b"authorization", f"Bearer {API_KEY}".encode())]
+    proxy = build_proxy({"all": direct}, say=lambda line: None)
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1"), *headers],
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def discard(message: Any) -> None:
+        return None
+
+    async def run() -> dict[str, float]:
+        transport = httpx.AsyncHTTPTransport()
+
+        async def bare() -> None:
+            request = httpx.Request("GET", direct + path, headers=headers)
+            response = await transport.handle_async_request(request)
+            await response.aread()
+            await response.aclose()
+
+        async def proxied() -> None:
+            await proxy(dict(scope), receive, discard)
+
+        rounds: dict[str, list[float]] = {"bare_round_trip": [], "proxy_app": []}
+        for _ in range(100):
+            await bare()
+            await proxied()
+        size = max(count // 5, 1)
+        for _ in range(5):
+            for name, call in (("bare_round_trip", bare), ("proxy_app", proxied)):
+                started = time.process_time()
+                for _ in range(size):
+                    await call()
+                rounds[name].append((time.process_time() - started) * 1000 / size)
+        await transport.aclose()
+        await proxy.aclose()
+        return {f"{name}_cpu_ms": percentile(values, 50) for name, values in rounds.items()}
+
+    return asyncio.run(run())
+
+
 def download(base: str, size: int, pid: int | None) -> dict[str, float]:
     samples: list[int] = []
     done = threading.Event()
@@ -173,6 +232,7 @@ def main() -> None:
         generation = created.json()["id"]
         pids = {"upstream": upstream.pid, "proxy": proxy.pid}
         polled = latency(direct, proxied, generation, args.requests, pids)
+        inside = in_process_cost(direct, generation, args.requests)
         size = args.megabytes * MB
         straight = download(direct, size, None)
         resting = rss(proxy.pid)
@@ -205,6 +265,11 @@ def main() -> None:
         f"CPU per request: the upstream {polled['upstream_cpu_ms_per_request']:.3f} ms to answer "
         f"one, the proxy {polled['proxy_cpu_ms_per_request']:.3f} ms to forward one"
     )
+    print(
+        f"In this process: a bare httpx round trip {inside['bare_round_trip_cpu_ms']:.3f} ms "
+        f"of CPU, the proxy's app (same round trip, plus its own work) "
+        f"{inside['proxy_app_cpu_ms']:.3f} ms"
+    )
     print(f"\ndownloads (proxy RSS at rest before them: {resting / MB:.1f} MB)")
     rows: list[list[str]] = [
         [f"direct {args.megabytes} MB", f"{straight['seconds']:.2f}", f"{straight['mb_per_s']:.0f}"]
@@ -230,6 +295,7 @@ def main() -> None:
         "megabytes": args.megabytes,
         "record": args.record,
         "latency": polled,
+        "in_process": inside,
         "download_direct": straight,
         "download_proxied": through,
         "download_proxied_fifth": small,
