@@ -228,7 +228,7 @@ class Replayer:
             return
         prefix = request.get("mount") or prefixes[recording.surface]
         path = self._map(request["path"])
-        query = self._map(request.get("query") or "")
+        query = self._keys(self._map(request.get("query") or ""))
         url = prefix + path + (f"?{query}" if query else "")
         headers = {
             name: self._keys(value)
@@ -293,8 +293,11 @@ class Replayer:
         return text
 
     def _keys(self, value: str) -> str:
+        """``value`` with each redacted key put back as the mock's key for its label (in a
+        query string the label's space is written ``+``)."""
         for label in labels_in(value):
-            value = value.replace(f"[redacted {label}]", self.key_for(label))
+            for written in (f"[redacted {label}]", f"[redacted+{label}]"):
+                value = value.replace(written, self.key_for(label))
         return value
 
     def _sightings(self, recording: Recording) -> list[tuple[Lifecycle, str, str, str]]:

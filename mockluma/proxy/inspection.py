@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import threading
 import zlib
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -30,6 +31,8 @@ from mockluma.schemas.route_schemas import RouteMap, RouteSchemas
 REQUEST_CHECKS = ("request_matches_schema", "query_matches_schema")
 LIFECYCLE_CHECKS = ("state_moves_forward", "terminal_state_is_sticky")
 UPSTREAM_CHECK = "upstream_answered"
+VIOLATIONS_KEPT = 10_000
+VIOLATIONS_SHOWN = 500
 FINDINGS_KEPT = 50
 """Per endpoint and check in the report (the count is always complete)."""
 
@@ -143,7 +146,8 @@ class Inspector:
         self._tallies: dict[tuple[str, str, str], _Tally] = {}
         self._lock = threading.Lock()
         self.exchanges = 0
-        self.violations: list[Violation] = []
+        self.violations: deque[Violation] = deque(maxlen=VIOLATIONS_KEPT)
+        """The latest violations (all of them are counted in the report's results)."""
 
     def inspect(self, exchange: Exchange) -> list[Violation]:
         """Every violation in ``exchange``; also counted for the report."""
@@ -174,7 +178,7 @@ class Inspector:
                     Violation(exchange.sequence, exchange.surface, endpoint, finding)
                     for finding in findings
                 ]
-            self.violations += found
+            self.violations.extend(found)
         return found
 
     def _request(self, exchange: Exchange, route: RouteSchemas | None) -> dict[str, list[Finding]]:
@@ -271,13 +275,15 @@ def _number(value: str) -> Any:
     return int(value) if value.isdigit() else value
 
 
-def report_json(report: Report, violations: Sequence[Violation], exchanges: int) -> str:
-    """``mockluma contract``'s JSON, plus the proxy's own counts and each violation's line."""
+def report_json(report: Report, violations: Iterable[Violation], exchanges: int) -> str:
+    """``mockluma contract``'s JSON, plus the proxy's own counts and the lines of the latest
+    violations (up to :data:`VIOLATIONS_SHOWN`)."""
     from mockluma.contracts import report as reports
 
     document = json.loads(reports.to_json(report))
     document["exchanges"] = exchanges
-    document["violations"] = [violation.line() for violation in violations[-500:]]
+    lines = [violation.line() for violation in violations]
+    document["violations"] = lines[-VIOLATIONS_SHOWN:]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -9,6 +9,7 @@ contract modules' own.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -126,12 +127,19 @@ LIFECYCLES: tuple[Lifecycle, ...] = (
 )
 
 
+JOBS_REMEMBERED = 100_000
+"""Past this many jobs, the one seen least recently is forgotten (a long session stays small)."""
+
+
 class LifecycleTracker:
     """The last state of every job seen, and the findings of each new sighting."""
 
-    def __init__(self, lifecycles: Collection[Lifecycle] = LIFECYCLES) -> None:
+    def __init__(
+        self, lifecycles: Collection[Lifecycle] = LIFECYCLES, *, limit: int = JOBS_REMEMBERED
+    ) -> None:
         self._lifecycles = lifecycles
-        self._last: dict[tuple[str, str, str], tuple[str, int]] = {}
+        self._limit = limit
+        self._last: OrderedDict[tuple[str, str, str], tuple[str, int]] = OrderedDict()
         self._count: dict[tuple[str, str, str], int] = {}
 
     def observe(self, surface: str, route: str, body: Any, request: Any) -> list[Finding]:
@@ -148,6 +156,10 @@ class LifecycleTracker:
                     findings.append(found)
                 if state in lifecycle.order:
                     self._last[key] = (state, seen)
+                    self._last.move_to_end(key)
+                    if len(self._last) > self._limit:
+                        forgotten, _ = self._last.popitem(last=False)
+                        self._count.pop(forgotten, None)
         return findings
 
     def states(self) -> dict[str, str]:

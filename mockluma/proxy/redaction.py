@@ -1,8 +1,9 @@
 """Secrets out of everything the proxy writes down, before it touches disk.
 
 What counts as a secret: the headers that carry keys (``Authorization``,
-``Ocp-Apim-Subscription-Key`` and the like), a Captures key wherever it is written as
-``luma-api-key=...``, and the query strings of presigned URLs (their signature is a key for a
+``Ocp-Apim-Subscription-Key`` and the like), a key passed in the query (``subscription-key=``),
+a Captures key wherever it is written as ``luma-api-key=...``, and the query strings of
+presigned URLs (their signature is a key for a
 while). A redacted key keeps its scheme and gets a label (``Bearer [redacted key-1]``), the
 same for every use of the same key in one run, so that a replay can tell the key that worked
 from the key that was refused without ever knowing either. Every key value seen is also
@@ -28,7 +29,7 @@ SECRET_HEADERS = frozenset(
     }
 )
 REDACTED = "[redacted]"
-_LABELLED = re.compile(r"\[redacted (key-\d+)\]")
+_LABELLED = re.compile(r"\[redacted[ +](key-\d+)\]")
 _CAPTURES_KEY = re.compile(r"(luma-api-key=)([^\s&\"',;]+)", re.IGNORECASE)
 _SCHEME = re.compile(
     r"^(\s*(?:bearer|basic|token|luma-api-key=)\s*)(.*)$", re.IGNORECASE | re.DOTALL
@@ -37,8 +38,13 @@ _URL = re.compile(r"https?://[^\s\"'<>]+")
 # Query parameters that make a URL presigned (S3/GCS, CloudFront, Azure SAS, generic tokens).
 _SIGNED = re.compile(
     r"^(x-amz-|x-goog-|signature$|sig$|token$|key-pair-id$|policy$|se$|sp$|sv$|st$|skoid$"
-    r"|googleaccessid$|expires$|access_token$)",
+    r"|googleaccessid$|expires$)",
     re.IGNORECASE,
+)
+# Query parameters that carry an API key itself (Azure API Management, as in front of AppyPie,
+# takes ``subscription-key``): labelled like a key in a header.
+_KEY_PARAMETER = re.compile(
+    r"^(subscription-key|api[-_]?key|access[-_]token|luma-api-key)$", re.IGNORECASE
 )
 
 
@@ -89,15 +95,22 @@ class Redactor:
         return _URL.sub(lambda m: url(m.group(0)), value) if "://" in value else value
 
     def query(self, query: str) -> str:
-        """A request's query string with the values of signing parameters hidden."""
+        """A request's query string with keys labelled and signing parameters hidden."""
         if not query:
             return query
         pairs = parse_qsl(query, keep_blank_values=True)
-        if not any(_SIGNED.match(name) for name, _ in pairs):
+        if not any(_SIGNED.match(name) or _KEY_PARAMETER.match(name) for name, _ in pairs):
             return self.text(query)
-        return urlencode(
-            [(name, REDACTED if _SIGNED.match(name) else self.text(v)) for name, v in pairs]
-        )
+        hidden = []
+        for name, value in pairs:
+            if _KEY_PARAMETER.match(name) and value:
+                value = f"[redacted {self.label(value)}]"
+            elif _SIGNED.match(name):
+                value = REDACTED
+            else:
+                value = self.text(value)
+            hidden.append((name, value))
+        return urlencode(hidden, safe="[] ")
 
     def json(self, document: Any) -> Any:
         """``document`` with every string redacted as :meth:`text` does."""
