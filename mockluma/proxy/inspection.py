@@ -225,7 +225,12 @@ class Inspector:
         for check in contract.response_checks if contract else ():
             found = check(answer)
             results[check.__name__] = [found] if found else []
-        if body is not None and exchange.is_json() and route is not None:
+        if (
+            body is not None
+            and exchange.is_json()
+            and route is not None
+            and self._lifecycles.follows(exchange.surface, route.endpoint)
+        ):
             try:
                 document = json.loads(body)
             except ValueError:

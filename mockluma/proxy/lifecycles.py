@@ -76,17 +76,13 @@ def _appypie_status(body: Any, request: Any) -> Iterator[Sighting]:
         yield str(task), body["status"], "$.status"
 
 
-def _everything(_route: str) -> bool:
-    return True
-
-
 LIFECYCLES: tuple[Lifecycle, ...] = (
     Lifecycle(
         "dream-machine",
         "generation",
         dream_machine.STATE_ORDER,
         dream_machine.TERMINAL,
-        _everything,
+        lambda route: " /generations" in route,
         _with_state("state"),
     ),
     Lifecycle(
@@ -110,7 +106,7 @@ LIFECYCLES: tuple[Lifecycle, ...] = (
         "capture run",
         captures.RUN_ORDER,
         captures.RUN_TERMINAL,
-        _everything,
+        lambda route: " /capture" in route,
         _capture_runs,
     ),
     Lifecycle(
@@ -122,7 +118,12 @@ LIFECYCLES: tuple[Lifecycle, ...] = (
         _appypie_status,
     ),
     Lifecycle(
-        "umami", "generation", umami.STATE_ORDER, umami.TERMINAL, _everything, _with_state("state")
+        "umami",
+        "generation",
+        umami.STATE_ORDER,
+        umami.TERMINAL,
+        lambda route: " /generation" in route,
+        _with_state("state"),
     ),
 )
 
@@ -141,6 +142,13 @@ class LifecycleTracker:
         self._limit = limit
         self._last: OrderedDict[tuple[str, str, str], tuple[str, int]] = OrderedDict()
         self._count: dict[tuple[str, str, str], int] = {}
+
+    def follows(self, surface: str, route: str) -> bool:
+        """Whether answers of ``route`` can show a job's state."""
+        return any(
+            lifecycle.surface == surface and lifecycle.applies(route)
+            for lifecycle in self._lifecycles
+        )
 
     def observe(self, surface: str, route: str, body: Any, request: Any) -> list[Finding]:
         findings = []
