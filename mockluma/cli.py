@@ -89,15 +89,34 @@ def _parser() -> argparse.ArgumentParser:
         help="check every response against its schema; a violation answers 500 naming it",
     )
     contract_cli.add_parser(commands)
+    commands.add_parser(
+        "surfaces",
+        help="list the simulated APIs",
+        description="List each simulated API: its name, where the mock serves it, the real API "
+        "it stands for, and the variable that holds a key for the real one.",
+    )
     proxy_cli.add_parsers(commands)
     return parser
+
+
+def list_surfaces() -> None:
+    """Print every surface of the registry, one block each."""
+    from mockluma.surfaces import registry
+
+    for surface in registry.surfaces():
+        print(f"{surface.name}: {surface.title or surface.name}")
+        for prefix in surface.prefixes:
+            real = surface.real_url(prefix)
+            print(f"  {prefix}" + (f"  (real: {real})" if real else ""))
+        if surface.key_env:
+            print(f"  key: ${surface.key_env}")
 
 
 def serve(config: Config) -> None:
     """Run the server in the foreground until interrupted."""
     import uvicorn
 
-    from mockluma.app import SURFACES, create_app
+    from mockluma.app import create_app
     from mockluma.handle.server import uvicorn_stack
 
     app = create_app(config)
@@ -121,7 +140,7 @@ def serve(config: Config) -> None:
     host = f"[{config.host}]" if family == socket.AF_INET6 else config.host
     base = f"http://{host}:{port}"
     print(f"mockluma {__version__} listening on {base}")
-    for surface in SURFACES:
+    for surface in app.state.mockluma.surfaces:
         for prefix in surface.prefixes:
             if not prefix.startswith("/_mockluma"):  # storage hosts are not API roots
                 print(f"  {surface.name:<14} {base}{prefix}")
@@ -164,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(contract_cli.run(args, recorded=proxy_cli.recorded_results))
     if args.command in ("proxy", "recordings"):
         raise SystemExit(proxy_cli.run(args))
+    if args.command == "surfaces":
+        list_surfaces()
+        return
     overrides = {key: value for key, value in vars(args).items() if key != "command"}
     try:
         config = build_config(overrides)

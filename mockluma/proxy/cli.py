@@ -169,19 +169,19 @@ def recorded_results(directory: Path) -> list[Any]:
 def run_proxy(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mockluma.app import SURFACES
     from mockluma.contracts import report as reports
     from mockluma.proxy.inspection import report_json
     from mockluma.proxy.running import build_proxy, listen, server_config
     from mockluma.proxy.server import REPORT_PATH
     from mockluma.proxy.targets import TargetError, parse_targets
+    from mockluma.surfaces.registry import surfaces
 
     if args.compare and args.record is None:
         return _usage("proxy", "--compare replays what was recorded: give --record DIR too.")
     if args.record_media < 0:
         return _usage("proxy", "--record-media must not be negative.")
     try:
-        targets = parse_targets(args.target, (surface.name for surface in SURFACES))
+        targets = parse_targets(args.target, (surface.name for surface in surfaces()))
     except TargetError as exc:
         return _usage("proxy", str(exc))
     proxy = build_proxy(
@@ -199,7 +199,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     base = f"http://{args.host}:{port}"
     print(f"mockluma proxy listening on {base}")
-    order = [surface.name for surface in SURFACES]
+    order = [surface.name for surface in surfaces()]
     for mount in sorted(mounts, key=lambda m: (order.index(m.name), m.mount or "")):
         print(f"  {mount.name:<14} {base}{mount.prefix} -> {mount.upstream}")
     print(f"  {'report':<14} {base}{REPORT_PATH}")

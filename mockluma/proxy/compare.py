@@ -189,10 +189,10 @@ class Replayer:
         return f"luma-api-refused-{label}"
 
     def run(self) -> DriftReport:
-        from mockluma.app import SURFACES
         from mockluma.handle import IN_PROCESS_URL, MockLuma
+        from mockluma.surfaces.registry import surfaces
 
-        prefixes = {surface.name: surface.prefix for surface in SURFACES}
+        prefixes = {surface.name: surface.prefix for surface in surfaces()}
         keys = [self.key_for(label) for label in sorted(self.accepted)] or ["luma-api-replay"]
         with (
             MockLuma(

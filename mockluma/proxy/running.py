@@ -33,12 +33,13 @@ def build_proxy(
     say: Callable[[str], None] = print,
 ) -> Proxy:
     """The proxy app for ``targets`` (as :func:`~mockluma.proxy.targets.parse_targets` gives)."""
-    from mockluma.app import SURFACES
     from mockluma.contracts.surfaces import contracts
     from mockluma.schemas.route_schemas import route_map
+    from mockluma.surfaces.registry import surfaces
 
-    mounts = build_mounts(SURFACES, targets)
-    maps = {surface.name: route_map(surface.name) for surface in SURFACES}
+    chosen = surfaces()
+    mounts = build_mounts(chosen, targets)
+    maps = {surface.name: route_map(surface.name) for surface in chosen}
     recorder = None
     if record is not None:
         recorder = Recorder(record, maps, Redactor(), media_cap=record_media)

@@ -5,8 +5,8 @@ the target of the surface that owns the prefix, with the prefix swapped for the 
 surface with further mounts (AppyPie polls under ``/lumalabs-ai-polling/v1``) finds them beside
 its main prefix on the target's host, as :func:`mockluma.contracts.runner.mount_urls` does.
 
-``REAL_BASE_URLS`` is the one table of real base URLs until the surface registry carries them;
-the prefixes come from the surfaces themselves.
+The defaults are each surface's own :attr:`~mockluma.surfaces.Surface.real_base_url` (from the
+surface registry); a surface that names none is forwarded only when given a ``--target``.
 """
 
 from __future__ import annotations
@@ -19,15 +19,6 @@ import httpx
 from mockluma.schemas.route_schemas import RouteMap, route_map
 from mockluma.surfaces import Surface
 from mockluma.web import UPLOADS_PATH, Dialect
-
-REAL_BASE_URLS: Mapping[str, str] = {
-    "dream-machine": "https://api.lumalabs.ai/dream-machine/v1",
-    "agents": "https://agents.lumalabs.ai/v1",
-    "captures": "https://webapp.engineeringlumalabs.com/api/v2",
-    "appypie": "https://gateway.appypie.com/lumalabs-ai/v1",
-    "umami": "https://api.umamiai.xyz/v1/luma-ai",
-}
-"""The URL each surface's client is given in production, for its main prefix."""
 
 EVERY_SURFACE = "all"
 """``--target all=http://host:port``: every surface at its own prefix on one server (another
@@ -84,28 +75,31 @@ def parse_targets(values: Iterable[str], known: Iterable[str]) -> dict[str, str]
 
 def build_mounts(surfaces: Sequence[Surface], targets: Mapping[str, str]) -> list[Mount]:
     """Every prefix of every surface with its upstream, longest prefix first (so that
-    ``/v1/luma-ai`` is UmamiAI's, not the Agents API's)."""
+    ``/v1/luma-ai`` is UmamiAI's, not the Agents API's). A surface with neither a target nor a
+    real base URL is left out."""
     everything = targets.get(EVERY_SURFACE)
     mounts: list[Mount] = []
     for surface in surfaces:
-        routes = route_map(surface.name)
         main = targets.get(surface.name)
-        if main is None:
-            main = everything + surface.prefix if everything else REAL_BASE_URLS[surface.name]
         for prefix in surface.prefixes:
             if prefix.startswith(UPLOADS_PATH):
                 # A storage host: clients reach it at the signed URLs the API hands out, which
                 # point at the upstream's storage, not at the proxy.
                 continue
-            if prefix == surface.prefix:
-                upstream = main
-            elif everything and surface.name not in targets:
+            if main is not None:
+                # A surface's other mounts sit beside its main one on the same host.
+                upstream = main.removesuffix(surface.prefix) + prefix
+                if prefix == surface.prefix:
+                    upstream = main
+            elif everything is not None:
                 upstream = everything + prefix
             else:
-                root = main.removesuffix(surface.prefix)
-                upstream = root + prefix
+                real = surface.real_url(prefix)
+                if real is None:
+                    continue
+                upstream = real
             mount = None if prefix == surface.prefix else prefix
-            mounts.append(Mount(prefix, surface, upstream, routes, mount))
+            mounts.append(Mount(prefix, surface, upstream, route_map(surface.name), mount))
     mounts.sort(key=lambda mount: -len(mount.prefix))
     return mounts
 
@@ -119,7 +113,6 @@ def find_mount(mounts: Sequence[Mount], path: str) -> Mount | None:
 
 __all__ = [
     "EVERY_SURFACE",
-    "REAL_BASE_URLS",
     "Mount",
     "TargetError",
     "build_mounts",

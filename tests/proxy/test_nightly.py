@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from mockluma.app import SURFACES
 from mockluma.handle import MockLuma
-from mockluma.proxy.targets import REAL_BASE_URLS
+from mockluma.surfaces.registry import surfaces
 
 WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "contracts-nightly.yml"
 
@@ -32,10 +31,10 @@ def step(name: str) -> str:
 
 
 def test_each_surface_goes_through_the_proxy_at_its_own_prefix() -> None:
-    prefixes = {surface.name: surface.prefix for surface in SURFACES}
+    known = {surface.name: surface for surface in surfaces()}
     for entry in live_job()["strategy"]["matrix"]["include"]:
-        assert entry["prefix"] == prefixes[entry["surface"]], entry
-        assert entry["base_url"] == REAL_BASE_URLS[entry["surface"]], entry
+        assert entry["prefix"] == known[entry["surface"]].prefix, entry
+        assert entry["base_url"] == known[entry["surface"]].real_base_url, entry
 
 
 def test_recordings_and_the_drift_report_are_kept() -> None:
