@@ -8,6 +8,8 @@ the contracts and the engine, and nothing imports it but the CLI. Its parts:
 - :mod:`~mockluma.proxy.inspection`: the checks on each exchange and the report;
 - :mod:`~mockluma.proxy.lifecycles`: forward-only and sticky states across polls;
 - :mod:`~mockluma.proxy.redaction` and :mod:`~mockluma.proxy.recording`: recordings, no secrets;
-- :mod:`~mockluma.proxy.compare`: replaying recordings against the mock, as a drift report;
+- :mod:`~mockluma.proxy.compare` and :mod:`~mockluma.proxy.drift`: replaying recordings against
+  the mock, and the drift report;
+- :mod:`~mockluma.proxy.running`: building the proxy, and running it in a thread;
 - :mod:`~mockluma.proxy.cli`: ``mockluma proxy`` and ``mockluma recordings check|compare``.
 """

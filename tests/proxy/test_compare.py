@@ -12,7 +12,8 @@ import pytest
 
 from mockluma.cli import main
 from mockluma.handle import MockLuma
-from mockluma.proxy.compare import DriftReport, compare
+from mockluma.proxy.compare import compare
+from mockluma.proxy.drift import DriftReport
 from mockluma.proxy.recording import load
 from mockluma.proxy.running import ProxyServer
 
