@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,9 +117,6 @@ class Recorder:
         self.media_cap = media_cap
         self.written = 0
         directory.mkdir(parents=True, exist_ok=True)
-
-    def wants_media(self, size_so_far: int) -> bool:
-        return size_so_far <= self.media_cap
 
     def record(self, exchange: Exchange) -> Path:
         redact = self._redactor
@@ -247,13 +243,4 @@ def load(directory: Path) -> list[Recording]:
     return found
 
 
-def iter_secrets_free(directory: Path, secrets: list[str]) -> Iterator[Path]:
-    """Files under ``directory`` that contain one of ``secrets`` (for tests and audits)."""
-    for path in directory.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            if any(secret.encode() in data for secret in secrets):
-                yield path
-
-
-__all__ = ["FORMAT", "Recorder", "Recording", "RecordingError", "iter_secrets_free", "load"]
+__all__ = ["FORMAT", "Recorder", "Recording", "RecordingError", "load"]
