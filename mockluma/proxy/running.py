@@ -32,14 +32,23 @@ def build_proxy(
     timeout: float = 120.0,
     say: Callable[[str], None] = print,
 ) -> Proxy:
-    """The proxy app for ``targets`` (as :func:`~mockluma.proxy.targets.parse_targets` gives)."""
+    """The proxy app for ``targets`` (as :func:`~mockluma.proxy.targets.parse_targets` gives).
+
+    Every registered surface that has a route map is proxied; one without (a surface a project
+    registered for itself, with no ``schemas/<name>/routes.json``) could not be checked, so it
+    is left out."""
     from mockluma.contracts.surfaces import contracts
-    from mockluma.schemas.route_schemas import route_map
+    from mockluma.schemas.route_schemas import RouteMapError, route_map
     from mockluma.surfaces.registry import surfaces
 
-    chosen = surfaces()
+    maps = {}
+    for surface in surfaces():
+        try:
+            maps[surface.name] = route_map(surface.name)
+        except RouteMapError:
+            continue
+    chosen = [surface for surface in surfaces() if surface.name in maps]
     mounts = build_mounts(chosen, targets)
-    maps = {surface.name: route_map(surface.name) for surface in chosen}
     recorder = None
     if record is not None:
         recorder = Recorder(record, maps, Redactor(), media_cap=record_media)
