@@ -117,6 +117,12 @@ class Recorder:
         self.media_cap = media_cap
         self.written = 0
         directory.mkdir(parents=True, exist_ok=True)
+        self.last_sequence = max(
+            (int(path.name.split("-", 1)[0]) for path in directory.glob("*/[0-9]*-*.json")),
+            default=0,
+        )
+        """The highest sequence number already in ``directory``: a second run into the same
+        directory numbers on from there, so nothing is overwritten and the order holds."""
 
     def record(self, exchange: Exchange) -> Path:
         redact = self._redactor

@@ -82,7 +82,7 @@ class Proxy:
         self._timeout = httpx.Timeout(settings.timeout, connect=settings.connect_timeout).as_dict()
         self.pending = 0
         """Exchanges under way: forwarded, or answered but not yet inspected and recorded."""
-        self._sequence = 0
+        self._sequence = recorder.last_sequence if recorder is not None else 0
 
     def _transport(self) -> httpx.AsyncHTTPTransport:
         # httpx's transport without its client: no default headers added to what the client

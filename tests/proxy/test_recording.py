@@ -94,6 +94,18 @@ def test_a_recording_is_in_the_fixtures_format(
     assert isinstance(document["body"]["message"], str)
 
 
+def test_a_second_run_into_the_same_directory_numbers_on(luma: MockLuma, tmp_path: Path) -> None:
+    for _ in range(2):
+        with ProxyServer({"all": luma.url}, record=tmp_path) as running:
+            httpx.get(f"{running.url}/dream-machine/v1/ping", headers={"Authorization": "Bearer k"})
+            running.settle()
+    assert [p.name for p in sorted(tmp_path.glob("*/*.json"))] == [
+        "000001-get-ping.json",
+        "000002-get-ping.json",
+    ]
+    assert [r.sequence for r in load(tmp_path)] == [1, 2]
+
+
 def test_media_is_not_stored_unless_asked(
     deviating: Deviating, bent_proxy: ProxyServer, recordings: Path
 ) -> None:
