@@ -128,6 +128,7 @@ class Recorder:
         redact = self._redactor
         # Keys first, so that the label of each is known before any other text is scrubbed.
         request_headers = redact.headers(exchange.request_headers)
+        query = redact.query(exchange.query)
         routes = self._maps[exchange.surface]
         route = routes.find(exchange.method, exchange.path, exchange.mount)
         endpoint = route.endpoint if route else f"{exchange.method} {exchange.shown_path}"
@@ -168,7 +169,7 @@ class Recorder:
             "recorded_at": started,
             "seconds": round(exchange.seconds, 4),
             "upstream": redact.text(exchange.upstream),
-            "request": self._request(exchange, request_headers),
+            "request": self._request(exchange, request_headers, query),
             "response": response,
         }
         if exchange.failure:
@@ -178,13 +179,13 @@ class Recorder:
         self.written += 1
         return path
 
-    def _request(self, exchange: Exchange, headers: dict[str, str]) -> dict[str, Any]:
+    def _request(self, exchange: Exchange, headers: dict[str, str], query: str) -> dict[str, Any]:
         redact = self._redactor
         request: dict[str, Any] = {
             "method": exchange.method,
             "mount": exchange.mount,
             "path": redact.text(exchange.path),
-            "query": redact.query(exchange.query),
+            "query": query,
             "headers": headers,
             "complete": exchange.request_complete,
         }

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import string
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mockluma.proxy.inspection import Exchange
 from mockluma.proxy.lifecycles import LifecycleTracker
+from mockluma.proxy.recording import Recorder
 from mockluma.proxy.redaction import Redactor, labels_in
+from mockluma.schemas.route_schemas import route_map
 
 KEY = "luma-api-0123456789abcdef"
 
@@ -70,3 +80,37 @@ def test_the_lifecycle_memory_is_bounded_and_forgets_the_oldest_job() -> None:
     assert tracker.observe("dream-machine", route, {"id": "a", "state": "queued"}, None) == []
     moved_back = tracker.observe("dream-machine", route, {"id": "c", "state": "queued"}, None)
     assert [finding.check for finding in moved_back] == ["terminal_state_is_sticky"]
+
+
+@given(
+    key=st.text(alphabet=string.ascii_letters + string.digits + "-_.", min_size=8, max_size=60),
+    where=st.sampled_from(["authorization", "ocp-apim-subscription-key", "captures", "query"]),
+)
+def test_no_key_reaches_a_recording_whatever_it_looks_like(
+    tmp_path_factory: pytest.TempPathFactory, key: str, where: str
+) -> None:
+    directory = tmp_path_factory.mktemp("recordings")
+    headers = {
+        "authorization": [("Authorization", f"Bearer {key}")],
+        "ocp-apim-subscription-key": [("Ocp-Apim-Subscription-Key", key)],
+        "captures": [("Authorization", f"luma-api-key={key}")],
+        "query": [],
+    }[where]
+    exchange = Exchange(
+        sequence=1,
+        surface="dream-machine",
+        mount=None,
+        method="GET",
+        path="/ping",
+        query=f"subscription-key={key}" if where == "query" else "",
+        request_headers=[*headers, ("Content-Type", "application/json")],
+        request_body=b"",
+        request_complete=True,
+        status=401,
+        response_headers=[("content-type", "application/json")],
+        response_body=json.dumps({"detail": f"Invalid key {key}"}).encode(),
+    )
+    recorder = Recorder(directory, {"dream-machine": route_map("dream-machine")}, Redactor())
+    text = recorder.record(exchange).read_text(encoding="utf-8")
+    assert key not in text
+    assert "[redacted" in text
