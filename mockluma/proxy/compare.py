@@ -41,6 +41,9 @@ CATCH_UP_STEP = 1.0
 CATCH_UP_LIMIT = 1800
 """Polls (so simulated seconds) a job may take to catch up before the states are compared."""
 REFUSED = (401, 403)
+AFTER_AN_UPLOAD = frozenset({"captures POST /capture/{slug}", "agents POST /files/{id}/complete"})
+"""Steps that rely on bytes the client PUT to a presigned storage URL, which the proxy does not
+see (the URL is the storage host's); the replay cannot take them, nor compare what follows."""
 RATE_LIMIT_WAITS = 3
 _ID_LIKE = re.compile(
     r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[A-Za-z0-9_-]{20,})$"
@@ -83,6 +86,9 @@ class Replayer:
         self.ids: dict[str, str] = {}
         self.jobs: dict[tuple[str, str, str], _Job] = {}
         self.accepted = _accepted_labels(recordings)
+        self.unknowable: set[str] = set()
+        """Recorded ids whose job took a step the mock never saw (an upload straight to
+        storage): what they show later cannot be compared."""
 
     def key_for(self, label: str) -> str:
         if label in self.accepted:
@@ -178,8 +184,22 @@ class Replayer:
             return "its request body (media) was not recorded"
         if not request.get("complete", True):
             return "its request body was larger than the proxy keeps"
+        segments = request["path"].split("/")
+        for segment in segments:
+            if segment in self.unknowable:
+                return (
+                    f"it follows a step of {segment} the mock never saw (an upload straight to "
+                    "storage, which does not pass through the proxy)"
+                )
+        endpoint = f"{recording.surface} {recording.document['endpoint']}"
+        if endpoint in AFTER_AN_UPLOAD:
+            self.unknowable.update(s for s in segments if s in self.ids)
+            return (
+                "it needs the upload that went straight to the storage host, which the proxy "
+                "does not see"
+            )
         if recording.status < 400:
-            for segment in request["path"].split("/"):
+            for segment in segments:
                 if _ID_LIKE.match(segment) and segment not in self.ids:
                     return (
                         f"it refers to {segment}, which was not created while recording "

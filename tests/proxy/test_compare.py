@@ -4,11 +4,14 @@ path, and `mockluma recordings compare` exits non-zero on it."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from luma_agents import Luma
+from PIL import Image
 
 from mockluma.cli import main
 from mockluma.handle import MockLuma
@@ -170,3 +173,28 @@ def test_the_compare_command_exits_non_zero_on_drift(
     out = capsys.readouterr().out
     assert "DRIFT #2 dream-machine GET /ping: status at $" in out
     assert '"kind": "status"' in report.read_text()
+
+
+def test_steps_after_an_upload_straight_to_storage_are_skipped_not_drift(
+    luma: MockLuma, proxy: ProxyServer, recordings: Path
+) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 36), (200, 80, 40)).save(buffer, "PNG")
+    data = buffer.getvalue()
+    with Luma(auth_token=KEY, base_url=f"{proxy.url}/v1", max_retries=0) as sdk:
+        created = sdk.files.create(mime_type="image/png", size_bytes=len(data))
+        assert created.upload is not None
+        # The bytes go to the storage URL the API handed out, not through the proxy.
+        stored = httpx.request(
+            created.upload.method, created.upload.url, content=data, headers=created.upload.headers
+        )
+        assert stored.status_code == 200
+        sdk.files.complete(created.id)
+        luma.advance(60)
+        assert sdk.files.get(created.id).state == "ready"
+    drift = drift_of(proxy, recordings)
+    assert drift.drifts == [], drift.summary()
+    assert drift.replayed == 1
+    reasons = [why for _, why in drift.skipped]
+    assert reasons[0].startswith("it needs the upload that went straight to the storage host")
+    assert reasons[1].startswith(f"it follows a step of {created.id} the mock never saw")
