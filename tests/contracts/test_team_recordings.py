@@ -32,7 +32,11 @@ SDK_TYPES = {
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "recording" in metafunc.fixturenames:
         directory = metafunc.config.getoption("--recordings")
-        found = load(Path(directory)) if directory else []
+        if not directory:
+            skip = pytest.mark.skip(reason="no recordings: give --recordings DIR")
+            metafunc.parametrize("recording", [pytest.param(None, marks=skip)], ids=["none"])
+            return
+        found = load(Path(directory))
         metafunc.parametrize(
             "recording", found, ids=[r.path.relative_to(directory).as_posix() for r in found]
         )
