@@ -2,19 +2,17 @@
 
 Each recorded request (``mockluma proxy --record``) is sent, in the order it happened, to a
 fresh in-process mock (manual clock, quick timing, rate limits on, waited out when the replay
-outpaces them). Ids the real API handed out
-are mapped to the ones the mock hands out, so that a later poll of a real generation polls the
-mock's. When a recorded poll shows a job further on than the mock's, the mock's clock is moved
-on, a second at a time, until its job has caught up (or can go no further): the comparison is
-of what states are shown and in what order, not of how long they took.
+outpaces them). Ids the real API handed out are mapped to the ones the mock hands out, so that
+a later poll of a real generation polls the mock's. When a recorded poll shows a job further on
+than the mock's, the mock's clock is moved on, a second at a time, until its job has caught up
+(or can go no further): the comparison is of what states are shown and in what order, not of
+how long they took.
 
-What counts as drift, per exchange: a different status; a field the real API sent that the mock
-does not (or the other way round); a field of another JSON type (``null`` on either side is
-not: fields fill in as a job moves on); a different error text; a header the mock sends that
-the real API did not, or one a client relies on (``X-Request-Id``, rate limits...) that the mock
-leaves out. Per job: a different sequence of
-states. Requests that depend on something the recording does not hold (a generation created
-before recording began, an upload body that was not stored) are skipped, and say so.
+What counts as drift is in :mod:`mockluma.proxy.drift`: per exchange a different status, field
+set, field type, error text or client-relevant header; per job a different sequence of states.
+Requests that depend on something the recording does not hold (a generation created before
+recording began, a media body that was not stored, an upload that went straight to storage)
+are skipped, and say why.
 """
 
 from __future__ import annotations
