@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -207,8 +208,14 @@ def run_proxy(args: argparse.Namespace) -> int:
         print(f"recording to {args.record} (secrets redacted)")
     print("Press Ctrl-C to stop.", flush=True)
     server = uvicorn.Server(server_config(proxy, log_level=args.log_level))
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run(sockets=[sock])
+    # Uvicorn stops gracefully on SIGINT or SIGTERM, then raises the signal again for the
+    # handler it found: for SIGTERM that would end the process before the reports are written.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     report = inspector.report(proxy.target)
     print(
         f"mockluma proxy stopped: {inspector.exchanges} exchanges, "
@@ -233,6 +240,10 @@ def run_proxy(args: argparse.Namespace) -> int:
         if not drift.ok:
             status = EXIT_FAILED
     return status
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _usage(command: str, message: str) -> int:

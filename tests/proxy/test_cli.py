@@ -23,8 +23,9 @@ from mockluma.proxy.running import ProxyServer
 from .conftest import KEY
 
 
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_the_proxy_command_checks_records_compares_and_reports_at_exit(
-    luma: MockLuma, tmp_path: Path
+    luma: MockLuma, tmp_path: Path, stop: signal.Signals
 ) -> None:
     recordings, report, junit, drift = (
         tmp_path / name for name in ("rec", "r.json", "r.xml", "d.json")
@@ -68,7 +69,7 @@ def test_the_proxy_command_checks_records_compares_and_reports_at_exit(
         live = httpx.get(f"{base}/_mockluma/proxy/report").json()
         assert live["exchanges"] == 2
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         out, errors = process.communicate(timeout=60)
     assert process.returncode == 0, (out, errors)
     assert "mockluma proxy stopped: 2 exchanges, 0 violations." in out
