@@ -4,7 +4,7 @@ A contract check follows a job it created itself (:mod:`mockluma.contracts.lifec
 proxy sees whatever the client asks, in whatever order, so it remembers the last state each job
 was seen in (by surface, kind and id) and holds every later sighting to the same two rules: a
 state never moves back, and a terminal state is sticky. The orders and terminal states are the
-contract modules' own.
+contract modules' own, and so is the rule (:func:`mockluma.contracts.lifecycle.broken_rule`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mockluma.contracts.lifecycle import broken_rule
 from mockluma.contracts.surfaces import agents, appypie, captures, dream_machine, umami
 from mockluma.schemas.conformance import Finding
 
@@ -184,21 +185,20 @@ def _judge(
     json_path: str,
 ) -> Finding | None:
     if last is None or state not in lifecycle.order:
-        return None
+        return None  # an unknown state is the schema's to judge
     before, at = last
-    if before in lifecycle.terminal and state != before:
+    rule = broken_rule(before, state, order=lifecycle.order, terminal=lifecycle.terminal)
+    what = lifecycle.kind.capitalize()
+    if rule == "terminal_state_is_sticky":
         return Finding(
-            "terminal_state_is_sticky",
-            f"{lifecycle.kind.capitalize()} {job} left its terminal state {before} for {state} "
+            rule,
+            f"{what} {job} left its terminal state {before} for {state} "
             f"(sighting {seen}; it was {before} at sighting {at})",
             json_path,
         )
-    if lifecycle.order[state] < lifecycle.order.get(before, -1):
+    if rule == "state_moves_forward":
         return Finding(
-            "state_moves_forward",
-            f"{lifecycle.kind.capitalize()} {job} moved from {before} back to {state} "
-            f"(sighting {seen})",
-            json_path,
+            rule, f"{what} {job} moved from {before} back to {state} (sighting {seen})", json_path
         )
     return None
 
