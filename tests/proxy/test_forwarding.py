@@ -9,7 +9,7 @@ from luma_agents import Luma
 from lumaai import AsyncLumaAI, LumaAI
 
 from mockluma.handle import MockLuma
-from mockluma.proxy.running import ProxyServer
+from mockluma.proxy.running import ProxyServer, build_proxy
 
 from .conftest import KEY, Deviating
 
@@ -135,3 +135,25 @@ def test_a_large_upload_streams_through(luma: MockLuma, proxy: ProxyServer, size
     )
     assert answer.status_code in (400, 413), answer.text
     assert "detail" in answer.json()
+
+
+def test_a_registered_surface_without_a_route_map_is_left_out() -> None:
+    from mockluma.surfaces import Surface, registry
+    from mockluma.web import ApiError
+
+    class Dialect:
+        def error(self, status: int, message: str) -> ApiError:
+            return ApiError(status, {"message": message})
+
+    unmapped = Surface(
+        name="unmapped",
+        prefix="/unmapped/v1",
+        dialect=Dialect(),
+        routes=lambda ctx: [],
+        starting_balance=lambda config: 0.0,
+        real_base_url="https://api.unmapped.example/unmapped/v1",
+    )
+    with registry.registered(unmapped):
+        proxy = build_proxy({}, say=lambda line: None)
+    assert "unmapped" not in {mount.name for mount in proxy.mounts}
+    assert {mount.name for mount in proxy.mounts} >= {"dream-machine", "agents", "umami"}
