@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mockluma.surfaces import registry
+
 if TYPE_CHECKING:
     from mockluma.contracts.runner import Result
-
-from mockluma.surfaces import registry
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
