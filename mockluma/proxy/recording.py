@@ -97,6 +97,7 @@ class Recording:
             response_size=int(response.get("size") or len(raw)),
             response_complete=complete,
             upstream=str(self.document.get("upstream", "")),
+            failure=str(self.document.get("failure", "")),
         )
 
 

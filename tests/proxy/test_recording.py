@@ -134,6 +134,18 @@ def test_record_media_keeps_bodies_within_the_cap(deviating: Deviating, tmp_path
     assert "cap of 100000 bytes" in second["response"]["media"]["why"]
 
 
+def test_recordings_check_reports_an_upstream_that_never_answered_as_the_proxy_did(
+    tmp_path: Path,
+) -> None:
+    with ProxyServer({"all": "http://127.0.0.1:9"}, record=tmp_path) as running:
+        assert httpx.get(f"{running.url}/dream-machine/v1/ping").status_code == 502
+        running.settle()
+    live = running.inspector.report("live")
+    offline = check_recordings(load(tmp_path)).report("offline")
+    assert [(r.check, r.outcome) for r in offline.results] == [("upstream_answered", "error")]
+    assert [(r.check, r.outcome) for r in live.results] == [("upstream_answered", "error")]
+
+
 def test_recordings_check_finds_what_the_proxy_found(
     luma: MockLuma, deviating: Deviating, bent_proxy: ProxyServer, recordings: Path
 ) -> None:
