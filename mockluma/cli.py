@@ -16,6 +16,7 @@ from mockluma._version import __version__
 from mockluma.config import CLOCK_MODES, LOG_LEVELS, Config, ConfigError, build_config
 from mockluma.contracts import cli as contract_cli
 from mockluma.engine.timing import TimingMode
+from mockluma.proxy import cli as proxy_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -101,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
         description="List each simulated API: its name, where the mock serves it, the real API "
         "it stands for, and the variable that holds a key for the real one.",
     )
+    proxy_cli.add_parsers(commands)
     return parser
 
 
@@ -188,7 +190,9 @@ def serve(config: Config) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "contract":
-        raise SystemExit(contract_cli.run(args))
+        raise SystemExit(contract_cli.run(args, recorded=proxy_cli.recorded_results))
+    if args.command in ("proxy", "recordings"):
+        raise SystemExit(proxy_cli.run(args))
     if args.command == "surfaces":
         list_surfaces()
         return

@@ -135,3 +135,13 @@ def umami(luma: MockLuma) -> Iterator[httpx.Client]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--recordings",
+        metavar="DIR",
+        default=os.environ.get("MOCKLUMA_RECORDINGS"),
+        help="also hold the recordings of `mockluma proxy --record DIR` to the schemas and the "
+        "SDKs' types (tests/contracts/test_team_recordings.py); default $MOCKLUMA_RECORDINGS",
+    )

@@ -15,10 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockluma.surfaces import registry
+
+if TYPE_CHECKING:
+    from mockluma.contracts.runner import Result
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -84,13 +88,22 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long a generation on --base-url may take before its checks fail (default 900)",
     )
+    contract.add_argument(
+        "--recordings",
+        type=Path,
+        metavar="DIR",
+        help="also check the recordings of `mockluma proxy --record DIR` as contract evidence",
+    )
     contract.add_argument("--list", action="store_true", help="list the checks and exit")
     contract.add_argument("-v", "--verbose", action="store_true", help="also list passed checks")
     return contract
 
 
-def run(args: argparse.Namespace) -> int:
-    """Carry out a parsed ``mockluma contract`` command; returns the exit status."""
+def run(args: argparse.Namespace, *, recorded: Callable[[Path], list[Result]] | None = None) -> int:
+    """Carry out a parsed ``mockluma contract`` command; returns the exit status.
+
+    ``recorded`` checks a directory of recordings (``--recordings``); the CLI passes the
+    proxy's, which this layer does not import."""
     from mockluma.contracts import report as reports
     from mockluma.contracts.runner import (
         UnknownSurface,
@@ -131,6 +144,13 @@ def run(args: argparse.Namespace) -> int:
             )
     except (UnknownSurface, UnreachableMount) as exc:
         return _usage(str(exc))
+    if getattr(args, "recordings", None) is not None:
+        if recorded is None:
+            return _usage("--recordings needs the `mockluma` command.")
+        try:
+            report.results += recorded(args.recordings)
+        except ValueError as exc:  # not a directory of recordings
+            return _usage(str(exc))
     print(reports.summary(report, verbose=args.verbose), flush=True)
     if args.junit is not None:
         args.junit.write_text(reports.to_junit(report), encoding="utf-8")

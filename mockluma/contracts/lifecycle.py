@@ -106,11 +106,23 @@ def expect_forward(
     for index in range(1, len(states)):
         before, after = states[index - 1], states[index]
         session.expect(
-            order.get(str(after), -1) >= order.get(str(before), -1)
-            and not (before in terminal and after != before),
+            broken_rule(before, after, order=order, terminal=terminal) is None,
             f"{what} moved from {before} back to {after} (poll {index})",
             json_path,
         )
+
+
+def broken_rule(
+    before: Any, after: Any, *, order: Mapping[str, int], terminal: Collection[str]
+) -> str | None:
+    """Which lifecycle rule a move from ``before`` to ``after`` breaks, if any:
+    ``terminal_state_is_sticky`` or ``state_moves_forward`` (an unknown state counts as the
+    earliest). Shared with ``mockluma proxy``, which applies it to real traffic."""
+    if before in terminal and after != before:
+        return "terminal_state_is_sticky"
+    if order.get(str(after), -1) < order.get(str(before), -1):
+        return "state_moves_forward"
+    return None
 
 
 def expect_sticky(
@@ -124,4 +136,4 @@ def expect_sticky(
             )
 
 
-__all__ = ["Followed", "expect_forward", "expect_sticky", "follow"]
+__all__ = ["Followed", "broken_rule", "expect_forward", "expect_sticky", "follow"]
