@@ -71,6 +71,10 @@ class Simulation:
         self._accounts: dict[tuple[str, str], Account] = {}
         self._indexes: dict[str, dict[str, Any]] = {}
         self._listeners: list[TransitionListener] = []
+        self.epoch = 0
+        """How many resets this state has seen. Ids made after a reset are salted with it, so
+        an id never names two things within one state, while a fresh state (epoch 0) still
+        makes the same ids as before for the same seed."""
 
     # -- time -----------------------------------------------------------------------------
 
@@ -121,12 +125,28 @@ class Simulation:
 
     def new_id(self, surface: str, owner: str) -> str:
         """A fresh id in ``owner``'s namespace, derived from the seed like job ids."""
-        return _uuid(self._next_random(surface, owner))
+        rng = self._next_random(surface, owner)
+        return self._fresh_id(rng, surface, owner)
 
     def _next_random(self, surface: str, owner: str) -> random.Random:
         account = self.account(surface, owner)
         account.sequence += 1
         return random.Random(f"{self.seed}/{surface}/{owner}/{account.sequence}")
+
+    @property
+    def id_salt(self) -> str:
+        """What seeded names made after a reset add to their seed string ("" in a fresh state)."""
+        return f"/after-reset-{self.epoch}" if self.epoch else ""
+
+    def _fresh_id(self, rng: random.Random, surface: str, owner: str) -> str:
+        # The draw from ``rng`` happens either way, so what the job samples next (its
+        # timeline, its faults) does not depend on how many resets came before.
+        bits = rng.getrandbits(128)
+        if self.epoch:
+            sequence = self.account(surface, owner).sequence
+            salted = f"{self.seed}/{surface}/{owner}/{sequence}{self.id_salt}"
+            bits = random.Random(salted).getrandbits(128)
+        return str(uuid.UUID(int=bits, version=4))
 
     def index(self, surface: str) -> dict[str, Any]:
         """A surface-wide lookup table that no key owns (upload tokens, say); a full reset
@@ -134,7 +154,9 @@ class Simulation:
         return self._indexes.setdefault(surface, {})
 
     def reset(self, owner: str | None = None) -> None:
-        """Forget every account (or only ``owner``'s); the clock keeps its time."""
+        """Forget every account (or only ``owner``'s); the clock keeps its time, and ids made
+        afterwards differ from every id made before (see :attr:`epoch`)."""
+        self.epoch += 1
         doomed = [key for key in self._accounts if owner is None or key[1] == owner]
         for key in doomed:
             for job in self._accounts.pop(key).jobs.values():
@@ -200,7 +222,7 @@ class Simulation:
         now = self.clock.now()
         allowance = self.limiter.admit(surface, owner, group, now)
         rng = self._next_random(surface, owner)
-        job_id = _uuid(rng)
+        job_id = self._fresh_id(rng, surface, owner)
         if failure is None and not stuck:
             failure, stuck = self._injected_fault(surface, owner, account.sequence)
         instant = instant or self.progression.kind == "immediate"
@@ -302,10 +324,6 @@ class Simulation:
         account = self._accounts.get((job.surface, job.owner))
         if account is not None and job.cost:
             account.balance += job.cost
-
-
-def _uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def _next_step(plan: Plan, phase: Phase) -> tuple[Phase, float, Failure | None] | None:

@@ -80,8 +80,10 @@ def create(
     simulation: Simulation, owner: str, title: str, camera_model: str, remove_humans: bool
 ) -> Capture:
     captures = _captures(simulation, owner)
-    # Seeded like job ids: a key's captures get the same slugs whatever other keys do.
-    rng = random.Random(f"{simulation.seed}/{catalog.SURFACE}/{owner}/capture/{len(captures)}")
+    # Seeded like job ids: a key's captures get the same slugs whatever other keys do (and,
+    # like them, new ones after a reset).
+    seed = f"{simulation.seed}/{catalog.SURFACE}/{owner}/capture/{len(captures)}"
+    rng = random.Random(seed + simulation.id_salt)
     slug = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     token = f"{rng.getrandbits(128):032x}"
     now = simulation.now()
