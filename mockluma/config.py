@@ -79,6 +79,12 @@ class Config:
     strict: bool = False
     """Check every response the mock sends against its schema; a violation is recorded as an
     error and answered with a 500 (see :mod:`mockluma.app.strict`)."""
+    state: str | None = None
+    """An SQLite file that keeps the server's whole state across restarts (``--state``);
+    ``None`` keeps it in memory only."""
+    load_state: str | Mapping[str, Any] | None = None
+    """A snapshot (a JSON file, or the document itself) loaded at start-up and, in tests,
+    after every reset (``--load-state``; ``state=`` on the handle and the pytest marker)."""
 
     def __post_init__(self) -> None:
         if self.clock not in CLOCK_MODES:

@@ -20,18 +20,21 @@ import itertools
 import traceback
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
 from mockluma.app import SURFACES, create_app, make_clock, make_limiter, starting_balances
 from mockluma.app.admin_faults import check_failure_kinds
+from mockluma.app.state import load, snapshot
 from mockluma.config import Config, ConfigError, build_config
 from mockluma.controls import CallbackInbox, FaultControl
 from mockluma.engine.callbacks import Attempt, Inbox
 from mockluma.engine.journal import Journal
 from mockluma.engine.simulation import Simulation
 from mockluma.server import LoopThread, ThreadedServer
+from mockluma.state import read_snapshot
 from mockluma.surfaces import Context
 from mockluma.transports import SyncASGITransport
 
@@ -63,6 +66,7 @@ PER_TEST_SETTINGS = frozenset(
         "callback_timeout",
         "appypie_statuses",
         "capture_credits",
+        "state",
     )
 )
 T = TypeVar("T")
@@ -82,7 +86,13 @@ class MockLuma:
         **settings: Any,
     ) -> None:
         """Settings are layered: ``defaults`` (:data:`TEST_DEFAULTS` unless given) < the
-        ``scenario`` file's settings, if one is named < the other ``settings``."""
+        ``scenario`` file's settings, if one is named < the other ``settings``.
+
+        ``state=`` is a snapshot to start from (and to go back to at every reset): a
+        document from :meth:`snapshot`, or the path of a JSON file holding one."""
+        settings = _snapshot_setting(settings)
+        if defaults is not None:
+            defaults = _snapshot_setting(defaults)
         if config is None:
             base = dict(TEST_DEFAULTS if defaults is None else defaults)
             if settings.get("scenario"):
@@ -269,7 +279,8 @@ class MockLuma:
                 raise TypeError("Settings apply to the whole mock; do not combine them with a key.")
             self._call(lambda: self._ctx.reset(api_key))
             return
-        fixed = set(settings) - PER_TEST_SETTINGS
+        settings = _snapshot_setting(settings)
+        fixed = set(settings) - PER_TEST_SETTINGS - {"load_state"}
         if fixed:
             raise ConfigError(
                 f"{', '.join(sorted(fixed))} cannot change between tests; "
@@ -300,8 +311,25 @@ class MockLuma:
             ctx.callbacks.policy.timeout = config.callback_timeout
             ctx.errors.clear()
             ctx.use_config(config)
+            if config.load_state is not None:
+                load(ctx, read_snapshot(config.load_state), SURFACES)
 
         self._call(restart)
+
+    def snapshot(self, api_key: str | None = None, *, mask_keys: bool = False) -> dict[str, Any]:
+        """The state as a JSON-able snapshot (everything, or ``api_key``'s), as
+        ``GET /_mockluma/state`` exports it; ``mask_keys`` replaces keys with placeholders."""
+        document: dict[str, Any] = self._call(lambda: snapshot(self._ctx, api_key, mask_keys))
+        return document
+
+    def load_state(self, source: Mapping[str, Any] | str | Path) -> int:
+        """Replace the state with a snapshot (a document, or a JSON file's path); a one-key
+        snapshot replaces that key's state only. Returns how many generations it held.
+        Raises :class:`~mockluma.engine.store.base.StateError`, changing nothing, if the
+        snapshot cannot be loaded."""
+        document = read_snapshot(source)
+        jobs: int = self._call(lambda: load(self._ctx, document, SURFACES))
+        return jobs
 
     @property
     def clock(self) -> datetime:
@@ -314,3 +342,12 @@ class MockLuma:
         errors = list(self._ctx.errors)
         self._ctx.errors.clear()
         return ["".join(traceback.format_exception(error)) for error in errors]
+
+
+def _snapshot_setting(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``state=`` of the handle and the marker is the config's ``load_state``: a snapshot to
+    start from (the config's ``state`` is the SQLite file of ``mockluma serve --state``)."""
+    chosen = dict(settings)
+    if "state" in chosen:
+        chosen["load_state"] = chosen.pop("state")
+    return chosen

@@ -53,7 +53,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "luma_mock(**settings): per-test mockluma settings, any of clock ('manual' or 'real'), "
         "speed, clock_start, seed, timing ('quick' or 'realistic'), progression ('clock', "
         "'immediate' or 'polls:N'), credits_cents, capture_credits, faults (a list of fault "
-        "rules), rate_limits (True/False), limits, triggers and callback_timeout.",
+        "rules), rate_limits (True/False), limits, triggers, callback_timeout and state (a "
+        "snapshot to start from: a dict from luma_mock.snapshot(), or a JSON file's path).",
     )
 
 

@@ -30,6 +30,7 @@ from mockluma.app.faults import TRANSPORT_KEY, FaultLayer, find_transport
 from mockluma.app.headers import SurfaceHeadersMiddleware
 from mockluma.app.journaling import JournalMiddleware
 from mockluma.app.media import media_routes
+from mockluma.app.state import keep_saving, open_state, save_changes, state_routes
 from mockluma.app.strict import strict_middleware
 from mockluma.app.ticker import run_ticker
 from mockluma.config import Config, ConfigError, build_config
@@ -40,6 +41,8 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limiter, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
+from mockluma.engine.store.base import MemoryStore, StateError, Store
+from mockluma.engine.store.snapshot import ChangeCollector, EngineState
 from mockluma.routing import IndexedMount, IndexedRouter, PrefixIndex
 from mockluma.scenario import ScenarioError
 from mockluma.surfaces import Context, Surface
@@ -100,7 +103,7 @@ def build_context(config: Config) -> Context:
     for surface in SURFACES:
         if surface.callbacks is not None:
             callbacks.register(surface.name, surface.callbacks)
-    return Context(
+    ctx = Context(
         config=config,
         simulation=simulation,
         media=MediaCatalog(),
@@ -108,6 +111,17 @@ def build_context(config: Config) -> Context:
         callbacks=callbacks,
         journal=Journal(config.journal_limit),
     )
+    store: Store = MemoryStore()
+    try:
+        if config.state is not None:
+            from mockluma.engine.store.sqlite import SqliteStore
+
+            store = SqliteStore(config.state)
+        open_state(ctx, store, config.load_state, SURFACES)
+    except StateError as exc:
+        store.close()
+        raise ConfigError(str(exc)) from None
+    return ctx
 
 
 def surface_index(surfaces: Sequence[Surface]) -> PrefixIndex[Surface]:
@@ -174,6 +188,7 @@ def create_app(config: Config | None = None) -> Starlette:
         *admin_routes(ctx),
         *fault_routes(ctx, SURFACES, ADMIN_DIALECT),
         *callback_routes(ctx, ADMIN_DIALECT),
+        *state_routes(ctx, SURFACES, ADMIN_DIALECT),
         *media_routes(ctx),
     ]
     control.extend(
@@ -237,6 +252,12 @@ def create_app(config: Config | None = None) -> Starlette:
         # advances it; the pytest fixture's start-up does not pay for a client it may not use.)
         if ctx.config.clock == "real" and isinstance(ctx.callbacks.sender, HttpSender):
             await ctx.callbacks.sender.warm_up()
+        collector = ChangeCollector(
+            EngineState(ctx.simulation, ctx.faults, ctx.callbacks, ctx.inboxes)
+        )
+        saver = None
+        if ctx.simulation.changes is not None:
+            saver = asyncio.get_running_loop().create_task(keep_saving(ctx, collector))
         try:
             yield
         finally:
@@ -244,6 +265,12 @@ def create_app(config: Config | None = None) -> Starlette:
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
             await ctx.callbacks.close()
+            if saver is not None:
+                saver.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await saver
+                save_changes(ctx, collector)  # a clean stop loses nothing
+            ctx.store.close()
 
     # The journal and the fault layer wrap the whole app (see MockApp); strict checking sits
     # inside them, so a deliberate fault is never reported as a contract violation.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -29,6 +29,7 @@ from mockluma.engine.jobs import Failure, Job, Phase, Plan
 from mockluma.engine.limits import Limiter
 from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.scheduler import Scheduler
+from mockluma.engine.store.tracker import ChangeTracker
 from mockluma.engine.timing import Timing, TimingMode, make_plan
 
 TransitionListener = Callable[[Job], None]
@@ -71,6 +72,8 @@ class Simulation:
         self._accounts: dict[tuple[str, str], Account] = {}
         self._indexes: dict[str, dict[str, Any]] = {}
         self._listeners: list[TransitionListener] = []
+        self.changes: ChangeTracker | None = None
+        """Set when a store keeps the state: what changed since the store last saved."""
         self.epoch = 0
         """How many resets this state has seen. Ids made after a reset are salted with it, so
         an id never names two things within one state, while a fresh state (epoch 0) still
@@ -109,7 +112,31 @@ class Simulation:
         if account is None:
             account = Account(balance=self.starting_balances.get(surface, 0.0))
             self._accounts[key] = account
+            if self.changes is not None:
+                self.changes.account(surface, owner)
         return account
+
+    def accounts(self) -> Iterable[tuple[tuple[str, str], Account]]:
+        """Every account, as ((surface, key), account), in the order they were opened."""
+        return self._accounts.items()
+
+    def install(self, accounts: Mapping[tuple[str, str], Account], owner: str | None) -> None:
+        """Put loaded accounts in place of every account (``owner=None``) or of ``owner``'s,
+        and schedule the next step of each unfinished job on its planned timeline."""
+        doomed = [key for key in self._accounts if owner is None or key[1] == owner]
+        for key in doomed:
+            for job in self._accounts.pop(key).jobs.values():
+                job.deleted = True
+                if job.pending is not None:
+                    job.pending.cancel()
+        if owner is None:
+            self.scheduler.clear()
+            self._indexes.clear()
+        self._accounts.update(accounts)
+        for account in accounts.values():
+            for job in account.jobs.values():
+                if not job.phase.terminal:
+                    self._schedule_next(job)
 
     def balance(self, surface: str, owner: str) -> float:
         self.run_due()
@@ -121,6 +148,8 @@ class Simulation:
         They belong to the account, so a reset forgets them with its jobs.
         """
         self.run_due()
+        if self.changes is not None:
+            self.changes.collection(surface, owner, collection)
         return self.account(surface, owner).records.setdefault(collection, {})
 
     def new_id(self, surface: str, owner: str) -> str:
@@ -131,6 +160,8 @@ class Simulation:
     def _next_random(self, surface: str, owner: str) -> random.Random:
         account = self.account(surface, owner)
         account.sequence += 1
+        if self.changes is not None:
+            self.changes.account(surface, owner)
         return random.Random(f"{self.seed}/{surface}/{owner}/{account.sequence}")
 
     @property
@@ -157,6 +188,8 @@ class Simulation:
         """Forget every account (or only ``owner``'s); the clock keeps its time, and ids made
         afterwards differ from every id made before (see :attr:`epoch`)."""
         self.epoch += 1
+        if self.changes is not None:
+            self.changes.reset(owner)
         doomed = [key for key in self._accounts if owner is None or key[1] == owner]
         for key in doomed:
             for job in self._accounts.pop(key).jobs.values():
@@ -234,6 +267,9 @@ class Simulation:
         job.history.append((Phase.QUEUED, now))
         account.balance -= cost
         account.jobs[job_id] = job
+        if self.changes is not None:
+            self.changes.job(job)
+            self.changes.limits()
         self._schedule_next(job)
         return job
 
@@ -265,6 +301,8 @@ class Simulation:
     def poll(self, job: Job) -> Job:
         """Count a client's look at ``job``; under ``polls:N`` the Nth look moves it on."""
         job.polls += 1
+        if self.changes is not None:
+            self.changes.job(job)
         policy = self.progression
         if policy.kind == "polls" and job.polls >= policy.polls and not job.phase.terminal:
             step = _next_step(job.plan, job.phase)
@@ -287,6 +325,9 @@ class Simulation:
         job = self.get(surface, owner, job_id)
         del self.account(surface, owner).jobs[job_id]
         job.deleted = True
+        if self.changes is not None:
+            self.changes.job(job)
+            self.changes.limits()
         if not job.phase.terminal:
             self.limiter.finished(surface, owner, job.group)
         return job
@@ -310,6 +351,10 @@ class Simulation:
         job.polls = 0
         job.pending = None
         job.history.append((phase, self.clock.now()))
+        if self.changes is not None:
+            self.changes.job(job)
+            if phase.terminal:
+                self.changes.limits()
         if phase is Phase.FAILED:
             job.failure = failure
             self._refund(job)
@@ -324,6 +369,8 @@ class Simulation:
         account = self._accounts.get((job.surface, job.owner))
         if account is not None and job.cost:
             account.balance += job.cost
+            if self.changes is not None:
+                self.changes.account(job.surface, job.owner)
 
 
 def _next_step(plan: Plan, phase: Phase) -> tuple[Phase, float, Failure | None] | None:

@@ -28,6 +28,7 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limit, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
+from mockluma.engine.store.base import MemoryStore, Store
 from mockluma.routing import IndexedMount
 from mockluma.web import UPLOADS_PATH, ApiError, Dialect
 
@@ -54,6 +55,8 @@ class Context:
 
     inboxes: dict[str, Inbox] = field(default_factory=dict)
     """Callback receivers hosted by the mock, by name."""
+    store: Store = field(default_factory=MemoryStore)
+    """Where the state is kept (memory, or the SQLite file of ``--state``)."""
 
     def use_config(self, config: Config) -> None:
         """Swap in a per-test configuration (the handle's ``reset(**settings)``); the settings

@@ -1,0 +1,157 @@
+"""Engine objects as JSON-able data and back: the one encoding behind snapshots and the store.
+
+Jobs, failures and plans are the engine's own and are encoded here. Records a surface keeps in
+an account (Captures' captures, the Agents API's uploaded files) are the surface's: each surface
+registers a :class:`RecordCodec` for its collections with :func:`register_records`, so the
+engine can save and load them without knowing what they are. A record that points at a job
+stores a *job reference* (``{"surface": ..., "id": ...}``, within the record's own key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mockluma.engine.jobs import Failure, Job, Phase, Plan
+from mockluma.engine.limits import Allowance
+from mockluma.engine.store.base import StateError
+
+KeyNames = Callable[[str], str]
+"""How an API key is written in a snapshot: as it is, or as its stable placeholder."""
+
+
+def as_is(key: str) -> str:
+    return key
+
+
+class Encoding(Protocol):
+    """What a record codec may ask while encoding."""
+
+    def key(self, owner: str) -> str:
+        """``owner`` as the snapshot names it (masked or not)."""
+
+    def job(self, job: Job | None) -> dict[str, Any] | None:
+        """A reference to ``job``, or ``None``."""
+
+
+class Decoding(Protocol):
+    """What a record codec may ask while decoding."""
+
+    owner: str
+
+    def job(self, reference: Mapping[str, Any] | None) -> Job | None:
+        """The job a reference names (raises :class:`StateError` if there is none)."""
+
+    def index(self, surface: str) -> dict[str, Any]:
+        """The surface-wide look-up table being rebuilt (see ``Simulation.index``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCodec:
+    encode: Callable[[Any, Encoding], dict[str, Any]]
+    decode: Callable[[Mapping[str, Any], Decoding], tuple[str, Any]]
+    """Returns the record's key in its collection, and the record."""
+
+
+_RECORDS: dict[tuple[str, str], RecordCodec] = {}
+
+
+def register_records(surface: str, collection: str, codec: RecordCodec) -> None:
+    """Say how ``surface`` saves and loads the records of ``collection``."""
+    _RECORDS[(surface, collection)] = codec
+
+
+def records_codec(surface: str, collection: str) -> RecordCodec:
+    codec = _RECORDS.get((surface, collection))
+    if codec is None:
+        raise StateError(
+            f"no surface knows how to save or load {surface!r} records of {collection!r}."
+        )
+    return codec
+
+
+# -- jobs ------------------------------------------------------------------------------------
+
+
+def failure_to_json(failure: Failure | None) -> dict[str, Any] | None:
+    if failure is None:
+        return None
+    return {
+        "reason": failure.reason,
+        "code": failure.code,
+        "phase": failure.phase.value,
+        "after": failure.after,
+    }
+
+
+def failure_from_json(data: Mapping[str, Any] | None) -> Failure | None:
+    if data is None:
+        return None
+    return Failure(data["reason"], data.get("code"), Phase(data["phase"]), float(data["after"]))
+
+
+def job_to_json(job: Job, key: KeyNames = as_is) -> dict[str, Any]:
+    plan = job.plan
+    allowance = job.allowance
+    return {
+        "id": job.id,
+        "surface": job.surface,
+        "api_key": key(job.owner),
+        "kind": job.kind,
+        "created_at": job.created_at,
+        "request": dict(job.request),
+        "details": job.details,
+        "plan": {
+            "queued_for": plan.queued_for,
+            "running_for": plan.running_for,
+            "failure": failure_to_json(plan.failure),
+        },
+        "cost": job.cost,
+        "group": job.group,
+        "allowance": None
+        if allowance is None
+        else {
+            "limit": allowance.limit,
+            "remaining": allowance.remaining,
+            "reset_at": allowance.reset_at,
+        },
+        "phase": job.phase.value,
+        "failure": failure_to_json(job.failure),
+        "history": [[phase.value, at] for phase, at in job.history],
+        "polls": job.polls,
+    }
+
+
+def job_from_json(data: Mapping[str, Any], owner: str) -> Job:
+    plan = data["plan"]
+    allowance = data.get("allowance")
+    job = Job(
+        data["id"],
+        data["surface"],
+        data["kind"],
+        owner,
+        float(data["created_at"]),
+        dict(data["request"]),
+        dict(data["details"]),
+        Plan(
+            float(plan["queued_for"]),
+            None if plan["running_for"] is None else float(plan["running_for"]),
+            failure_from_json(plan.get("failure")),
+        ),
+        cost=float(data.get("cost", 0.0)),
+        group=data.get("group", ""),
+    )
+    if allowance is not None:
+        job.allowance = Allowance(
+            int(allowance["limit"]), int(allowance["remaining"]), float(allowance["reset_at"])
+        )
+    job.phase = Phase(data["phase"])
+    job.failure = failure_from_json(data.get("failure"))
+    job.history = [(Phase(phase), float(at)) for phase, at in data["history"]]
+    job.polls = int(data.get("polls", 0))
+    return job
+
+
+def job_reference(job: Job | None) -> dict[str, Any] | None:
+    return None if job is None else {"surface": job.surface, "id": job.id}
