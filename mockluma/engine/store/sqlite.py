@@ -158,14 +158,16 @@ class SqliteStore:
                 }
             return found
 
-        for surface, owner, data in db.execute("SELECT surface, owner, data FROM accounts"):
+        for surface, owner, data in db.execute(
+            "SELECT surface, owner, data FROM accounts ORDER BY rowid"
+        ):
             account(surface, owner).update(json.loads(data))
         rows = db.execute("SELECT surface, owner, data FROM jobs ORDER BY rowid").fetchall()
         # One parse of all jobs is faster than one per row.
         parsed = json.loads("[" + ",".join(row[2] for row in rows) + "]")
         for (surface, owner, _), job in zip(rows, parsed, strict=True):
             account(surface, owner)["jobs"].append(job)
-        query = "SELECT surface, owner, collection, data FROM records"
+        query = "SELECT surface, owner, collection, data FROM records ORDER BY rowid"
         for surface, owner, collection, data in db.execute(query):
             account(surface, owner)["records"][collection] = json.loads(data)
         version = db.execute("PRAGMA user_version").fetchone()[0]

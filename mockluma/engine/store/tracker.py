@@ -16,18 +16,19 @@ class ChangeTracker:
         self.reset_owners: list[str] = []
         self.jobs: dict[int, Job] = {}
         """By ``id(job)``, in the order they first changed (new jobs in creation order)."""
-        self.accounts: set[tuple[str, str]] = set()
-        self.records: set[tuple[str, str, str]] = set()
+        # Dicts rather than sets: rows are first written in the order things were made.
+        self.accounts: dict[tuple[str, str], None] = {}
+        self.records: dict[tuple[str, str, str], None] = {}
         self.limiter = True
 
     def job(self, job: Job) -> None:
         self.jobs[id(job)] = job
 
     def account(self, surface: str, owner: str) -> None:
-        self.accounts.add((surface, owner))
+        self.accounts[(surface, owner)] = None
 
     def collection(self, surface: str, owner: str, collection: str) -> None:
-        self.records.add((surface, owner, collection))
+        self.records[(surface, owner, collection)] = None
 
     def limits(self) -> None:
         self.limiter = True
@@ -45,8 +46,8 @@ class ChangeTracker:
             return
         self.reset_owners.append(owner)
         self.jobs = {key: job for key, job in self.jobs.items() if job.owner != owner}
-        self.accounts = {key for key in self.accounts if key[1] != owner}
-        self.records = {key for key in self.records if key[1] != owner}
+        self.accounts = {key: None for key in self.accounts if key[1] != owner}
+        self.records = {key: None for key in self.records if key[1] != owner}
 
     def take(self) -> ChangeTracker:
         """Hand over what is marked and start afresh."""
@@ -54,7 +55,7 @@ class ChangeTracker:
         taken.reset_all, self.reset_all = self.reset_all, False
         taken.reset_owners, self.reset_owners = self.reset_owners, []
         taken.jobs, self.jobs = self.jobs, {}
-        taken.accounts, self.accounts = self.accounts, set()
-        taken.records, self.records = self.records, set()
+        taken.accounts, self.accounts = self.accounts, {}
+        taken.records, self.records = self.records, {}
         taken.limiter, self.limiter = self.limiter, False
         return taken
