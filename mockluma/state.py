@@ -19,7 +19,7 @@ STATE_SCHEMA = "mockluma/state.json"
 
 def check_snapshot(document: Any, origin: str = "the snapshot") -> dict[str, Any]:
     """``document`` if it is a snapshot this release can load; else :class:`StateError`."""
-    from mockluma import schema_store
+    from mockluma.schemas import store as schema_store
 
     if not isinstance(document, dict):
         raise StateError(f"{origin} must be a JSON object (a mockluma state snapshot).")

@@ -19,8 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-import mockluma
+from mockluma._version import __version__
 from mockluma.app.admin_faults import check_failure_kinds
+from mockluma.engine.changes import ChangeTracker
 from mockluma.engine.store.base import StateError, Store
 from mockluma.engine.store.snapshot import (
     ChangeCollector,
@@ -28,7 +29,6 @@ from mockluma.engine.store.snapshot import (
     export_state,
     import_state,
 )
-from mockluma.engine.store.tracker import ChangeTracker
 from mockluma.state import check_snapshot, read_snapshot
 from mockluma.surfaces import Context, Surface
 from mockluma.web import Dialect, read_json
@@ -48,7 +48,7 @@ def snapshot(ctx: Context, api_key: str | None = None, mask_keys: bool = False) 
     document = export_state(engine_state(ctx), api_key=api_key, mask_keys=mask_keys)
     return {
         "format_version": document.pop("format_version"),
-        "generator": f"mockluma {mockluma.__version__}",
+        "generator": f"mockluma {__version__}",
         **document,
     }
 

@@ -3,8 +3,10 @@
 - :mod:`.base`: the :class:`~.base.Store` interface, the memory store, :class:`~.base.StateError`;
 - :mod:`.codec`: jobs and surface records as JSON-able data;
 - :mod:`.snapshot`: the whole state as one document (export, load, batches of changes);
-- :mod:`.tracker`: what changed since the last batch;
 - :mod:`.sqlite`: the SQLite store behind ``mockluma serve --state``.
+
+What changed since the last batch is marked by :mod:`mockluma.engine.changes`, which the
+simulation calls (it sits beside the simulation, not in here, so imports stay one-way).
 """
 
 from __future__ import annotations

@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mockluma.errors import StateError
 
-class StateError(ValueError):
-    """A state that cannot be saved or loaded; the message is one sentence naming the file
-    (or the JSON path) and what to do."""
+__all__ = ["Changes", "MemoryStore", "StateError", "Store"]
 
 
 @dataclass(slots=True)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockluma.engine.callbacks import Attempt, CallbackDispatcher, Inbox, Received
+from mockluma.engine.changes import ChangeTracker
 from mockluma.engine.clock import ManualClock, RealClock
 from mockluma.engine.fault_rules import parse_rule
 from mockluma.engine.faults import FaultBook, RuleError, RuleState
@@ -39,7 +40,6 @@ from mockluma.engine.store.codec import (
     job_to_json,
     records_codec,
 )
-from mockluma.engine.store.tracker import ChangeTracker
 
 FORMAT_VERSION = 1
 """The snapshot format this release writes. A release reads every version up to its own."""
