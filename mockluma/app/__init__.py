@@ -25,6 +25,7 @@ from starlette.types import ExceptionHandler, Lifespan, Receive, Scope, Send
 from mockluma.app.admin import ADMIN_DIALECT, admin_routes
 from mockluma.app.admin_faults import check_failure_kinds, fault_routes
 from mockluma.app.callbacks import HttpSender, callback_routes
+from mockluma.app.declared import declare
 from mockluma.app.faults import TRANSPORT_KEY, FaultLayer, find_transport
 from mockluma.app.headers import SurfaceHeadersMiddleware
 from mockluma.app.journaling import JournalMiddleware
@@ -333,6 +334,7 @@ def create_app(
     sender = ctx.callbacks.sender
     if isinstance(sender, HttpSender):
         sender.bind(app)
+    declare(app, ctx)  # a scenario's generations, when the state starts empty
     return app
 
 

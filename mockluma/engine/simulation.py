@@ -324,6 +324,21 @@ class Simulation:
         stop = min(offset + limit, len(jobs))
         return list(islice(reversed(jobs.values()), start, stop)), len(jobs)
 
+    def settle(self, job: Job, phase: Phase, failure: Failure | None = None) -> None:
+        """Move ``job`` on to ``phase`` now, through the phases before it (a job declared in a
+        scenario file as already running, finished or failed). A running job then keeps to
+        the rest of its plan."""
+        order = (Phase.QUEUED, Phase.RUNNING, Phase.SUCCEEDED)
+        steps = [Phase.FAILED] if phase is Phase.FAILED else order[order.index(job.phase) + 1 :]
+        for step in steps:
+            if job.phase.terminal or (
+                phase is not Phase.FAILED and order.index(step) > order.index(phase)
+            ):
+                break
+            if job.pending is not None:
+                job.pending.cancel()
+            self._transition(job, step, failure if step is Phase.FAILED else None)
+
     def delete(self, surface: str, owner: str, job_id: str) -> Job:
         job = self.get(surface, owner, job_id)
         del self.account(surface, owner).jobs[job_id]
