@@ -79,7 +79,7 @@ def open_state(
     saved = store.load()
     if saved is not None:
         import_state(engine_state(ctx), saved, track=False)
-    if getattr(store, "persistent", False):
+    if store.persistent:
         ctx.simulation.changes = ChangeTracker()
     if load_state is not None:
         document = read_snapshot(load_state)

@@ -57,6 +57,10 @@ class Store(Protocol):
     def description(self) -> str:
         """Where the state is kept, for messages (``memory``, a file name)."""
 
+    @property
+    def persistent(self) -> bool:
+        """Whether it keeps anything: if not, the simulation tracks no changes for it."""
+
     def load(self) -> dict[str, Any] | None:
         """The saved state as a snapshot document, or ``None`` when nothing is saved yet."""
 
