@@ -15,7 +15,6 @@ import random
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 from mockluma.engine.changes import ChangeTracker
@@ -28,6 +27,7 @@ from mockluma.engine.faults import (
     resolve_failure,
 )
 from mockluma.engine.jobs import Failure, Job, Phase, Plan
+from mockluma.engine.jobtable import JobTable
 from mockluma.engine.limits import Limiter
 from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.scheduler import Scheduler
@@ -41,7 +41,7 @@ class Account:
     """One API key's state on one surface."""
 
     balance: float
-    jobs: dict[str, Job] = field(default_factory=dict)
+    jobs: JobTable = field(default_factory=JobTable)
     sequence: int = 0
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     """A surface's own records that are not jobs (uploaded files, ...), by collection name."""
@@ -126,7 +126,7 @@ class Simulation:
         and schedule the next step of each unfinished job on its planned timeline."""
         doomed = [key for key in self._accounts if owner is None or key[1] == owner]
         for key in doomed:
-            for job in self._accounts.pop(key).jobs.values():
+            for job in self._accounts.pop(key).jobs.decoded():
                 job.deleted = True
                 if job.pending is not None:
                     job.pending.cancel()
@@ -135,7 +135,7 @@ class Simulation:
             self._indexes.clear()
         self._accounts.update(accounts)
         for account in accounts.values():
-            for job in account.jobs.values():
+            for job in account.jobs.decoded():  # jobs still kept as text are finished ones
                 if not job.phase.terminal:
                     self._schedule_next(job)
 
@@ -193,7 +193,7 @@ class Simulation:
             self.changes.reset(owner)
         doomed = [key for key in self._accounts if owner is None or key[1] == owner]
         for key in doomed:
-            for job in self._accounts.pop(key).jobs.values():
+            for job in self._accounts.pop(key).jobs.decoded():
                 job.deleted = True
         self.limiter.reset(owner)
         if owner is None:
@@ -322,7 +322,7 @@ class Simulation:
         jobs = self.account(surface, owner).jobs
         start = min(offset, len(jobs))
         stop = min(offset + limit, len(jobs))
-        return list(islice(reversed(jobs.values()), start, stop)), len(jobs)
+        return jobs.newest(start, stop), len(jobs)
 
     def settle(self, job: Job, phase: Phase, failure: Failure | None = None) -> None:
         """Move ``job`` on to ``phase`` now, through the phases before it (a job declared in a

@@ -14,11 +14,20 @@ without ``--state``) and :class:`~mockluma.engine.store.sqlite.SqliteStore`. Ano
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from mockluma.errors import StateError
 
-__all__ = ["Changes", "MemoryStore", "StateError", "Store"]
+__all__ = ["Changes", "MemoryStore", "StateError", "Store", "StoredJob"]
+
+
+class StoredJob(NamedTuple):
+    """A finished job as a store hands it back: its id and its JSON, decoded when first used
+    (see :class:`~mockluma.engine.jobtable.JobTable`). A store's ``load()`` may put these in
+    an account's ``jobs`` instead of decoded dicts."""
+
+    id: str
+    text: str
 
 
 @dataclass(slots=True)
@@ -30,8 +39,8 @@ class Changes:
 
     reset_all: bool = False
     reset_owners: list[str] = field(default_factory=list)
-    jobs: list[tuple[str, str, str, str | None]] = field(default_factory=list)
-    """(surface, key, job id, job JSON); ``None`` deletes the job."""
+    jobs: list[tuple[str, str, str, bool, str | None]] = field(default_factory=list)
+    """(surface, key, job id, finished, job JSON); ``None`` deletes the job."""
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     """(surface, key, account JSON: balance and id counter)."""
     records: list[tuple[str, str, str, str]] = field(default_factory=list)

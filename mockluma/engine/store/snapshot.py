@@ -31,7 +31,7 @@ from mockluma.engine.faults import FaultBook, RuleError, RuleState
 from mockluma.engine.jobs import Job
 from mockluma.engine.limits import Limit
 from mockluma.engine.simulation import Account, Simulation
-from mockluma.engine.store.base import Changes, StateError
+from mockluma.engine.store.base import Changes, StateError, StoredJob
 from mockluma.engine.store.codec import (
     KeyNames,
     as_is,
@@ -210,15 +210,16 @@ def inbox_to_json(inbox: Inbox) -> dict[str, Any]:
 class _Decoding:
     """Resolves job references among the jobs being loaded, and collects rebuilt indexes."""
 
-    def __init__(self, jobs: dict[tuple[str, str, str], Job]) -> None:
-        self._jobs = jobs
+    def __init__(self, accounts: dict[tuple[str, str], Account]) -> None:
+        self._accounts = accounts
         self.owner = ""
         self.indexes: dict[str, dict[str, Any]] = {}
 
     def job(self, reference: Mapping[str, Any] | None) -> Job | None:
         if reference is None:
             return None
-        found = self._jobs.get((reference["surface"], self.owner, reference["id"]))
+        account = self._accounts.get((reference["surface"], self.owner))
+        found = None if account is None else account.jobs.get(reference["id"])
         if found is None:
             raise StateError(
                 f"a record of key {self.owner!r} points at job {reference['id']} of "
@@ -270,7 +271,6 @@ def import_state(parts: EngineState, document: Mapping[str, Any], *, track: bool
 def _decode(document: Mapping[str, Any]) -> _Loaded:
     owner = document.get("api_key")
     loaded = _Loaded(owner)
-    jobs: dict[tuple[str, str, str], Job] = {}
     pending_records: list[tuple[int, Account, str, str, Mapping[str, Any]]] = []
     for index, data in enumerate(document.get("accounts", [])):
         surface, key = data["surface"], data["api_key"]
@@ -283,15 +283,17 @@ def _decode(document: Mapping[str, Any]) -> _Loaded:
             raise StateError(f"$.accounts[{index}]: {surface}/{key} appears twice.")
         account = Account(balance=float(data["balance"]), sequence=int(data["sequence"]))
         for number, job_data in enumerate(data.get("jobs", [])):
+            if isinstance(job_data, StoredJob):  # a finished job from a store, decoded later
+                account.jobs.put_stored(job_data.id, job_data.text)
+                continue
             if job_data["surface"] != surface or job_data.get("api_key", key) != key:
                 raise StateError(f"$.accounts[{index}].jobs[{number}] belongs to another account.")
             job = job_from_json(job_data, key)
             account.jobs[job.id] = job
-            jobs[(surface, key, job.id)] = job
         for collection, items in data.get("records", {}).items():
             pending_records.append((index, account, surface, key, {collection: items}))
         loaded.accounts[(surface, key)] = account
-    decoding = _Decoding(jobs)
+    decoding = _Decoding(loaded.accounts)
     for index, account, surface, key, collections in pending_records:
         decoding.owner = key
         for collection, items in collections.items():
@@ -456,7 +458,7 @@ class ChangeCollector:
             }
         for job in taken.jobs.values():
             data = None if job.deleted else _dumps(job_to_json(job))
-            changes.jobs.append((job.surface, job.owner, job.id, data))
+            changes.jobs.append((job.surface, job.owner, job.id, job.phase.terminal, data))
         accounts = dict(sim.accounts())
         for surface, owner in taken.accounts:
             account = accounts.get((surface, owner))

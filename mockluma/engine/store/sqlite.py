@@ -27,13 +27,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from mockluma.engine.store.base import Changes, StateError
+from mockluma.engine.store.base import Changes, StateError, StoredJob
 from mockluma.engine.store.snapshot import FORMAT_VERSION
 
 APPLICATION_ID = 0x4D4C554D  # "MLUM"
 _TABLES = (
     "CREATE TABLE jobs (surface TEXT NOT NULL, owner TEXT NOT NULL, id TEXT NOT NULL,"
-    " data TEXT NOT NULL, PRIMARY KEY (surface, owner, id))",
+    " finished INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (surface, owner, id))",
     "CREATE TABLE accounts (surface TEXT NOT NULL, owner TEXT NOT NULL, data TEXT NOT NULL,"
     " PRIMARY KEY (surface, owner))",
     "CREATE TABLE records (surface TEXT NOT NULL, owner TEXT NOT NULL,"
@@ -41,8 +41,9 @@ _TABLES = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY, data TEXT NOT NULL)",
 )
 _UPSERT_JOB = (
-    "INSERT INTO jobs VALUES (?, ?, ?, ?)"
-    " ON CONFLICT (surface, owner, id) DO UPDATE SET data = excluded.data"
+    "INSERT INTO jobs VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (surface, owner, id)"
+    " DO UPDATE SET finished = excluded.finished, data = excluded.data"
 )
 _UPSERT_ACCOUNT = (
     "INSERT INTO accounts VALUES (?, ?, ?)"
@@ -162,11 +163,15 @@ class SqliteStore:
             "SELECT surface, owner, data FROM accounts ORDER BY rowid"
         ):
             account(surface, owner).update(json.loads(data))
-        rows = db.execute("SELECT surface, owner, data FROM jobs ORDER BY rowid").fetchall()
-        # One parse of all jobs is faster than one per row.
-        parsed = json.loads("[" + ",".join(row[2] for row in rows) + "]")
-        for (surface, owner, _), job in zip(rows, parsed, strict=True):
-            account(surface, owner)["jobs"].append(job)
+        # Finished jobs stay JSON text until first used (StoredJob): a restart with 100,000
+        # of them does not decode them all. Unfinished ones are parsed in one go.
+        query = "SELECT surface, owner, id, finished, data FROM jobs ORDER BY rowid"
+        rows = db.execute(query).fetchall()
+        running = [row for row in rows if not row[3]]
+        parsed = iter(json.loads("[" + ",".join(row[4] for row in running) + "]"))
+        for surface, owner, job_id, finished, data in rows:
+            jobs = account(surface, owner)["jobs"]
+            jobs.append(StoredJob(job_id, data) if finished else next(parsed))
         query = "SELECT surface, owner, collection, data FROM records ORDER BY rowid"
         for surface, owner, collection, data in db.execute(query):
             account(surface, owner)["records"][collection] = json.loads(data)
@@ -229,8 +234,12 @@ class SqliteStore:
                 for owner in changes.reset_owners:
                     for table in ("jobs", "accounts", "records"):
                         db.execute(f"DELETE FROM {table} WHERE owner = ?", (owner,))
-                upserts = [row for row in changes.jobs if row[3] is not None]
-                deletes = [row[:3] for row in changes.jobs if row[3] is None]
+                upserts = [
+                    (surface, owner, job_id, int(finished), data)
+                    for surface, owner, job_id, finished, data in changes.jobs
+                    if data is not None
+                ]
+                deletes = [row[:3] for row in changes.jobs if row[4] is None]
                 db.executemany(_UPSERT_JOB, upserts)
                 db.executemany(
                     "DELETE FROM jobs WHERE surface = ? AND owner = ? AND id = ?", deletes
