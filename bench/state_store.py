@@ -193,6 +193,7 @@ def throughput(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 [endpoint, f"{medians['memory']:,.0f}", f"{medians['state']:,.0f}", f"{ratio:.3f}"]
             )
         print(table(["endpoint", "memory req/s", "--state req/s", "state/memory"], rows))
+        print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
         return result
     finally:
         for server in servers.values():
@@ -280,11 +281,12 @@ def restart(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
     from mockluma import build_config, create_app
 
-    in_process = []
+    in_process, in_process_cpu = [], []
     for _ in range(3):
-        begin = time.perf_counter()
+        begin, begin_cpu = time.perf_counter(), time.process_time()
         app = create_app(build_config(mock_settings(state=str(path)), environ={}))
         in_process.append(time.perf_counter() - begin)
+        in_process_cpu.append(time.process_time() - begin_cpu)
         held = sum(len(a.jobs) for _, a in app.state.mockluma.simulation.accounts())
         assert held == args.stored, held
         app.state.mockluma.store.close()
@@ -307,6 +309,8 @@ def restart(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "serve_without_state_s": statistics.median(reference),
         "serve_with_state_s": statistics.median(with_state),
         "open_and_load_in_process_s": statistics.median(in_process),
+        "open_and_load_in_process_cpu_s": statistics.median(in_process_cpu),
+        "load_average_1min": os.getloadavg()[0],
     }
     print(
         table(
@@ -323,6 +327,10 @@ def restart(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 [
                     "create_app with the state file (in-process)",
                     f"{result['open_and_load_in_process_s']:.2f}",
+                ],
+                [
+                    "  the same, CPU time of the process",
+                    f"{result['open_and_load_in_process_cpu_s']:.2f}",
                 ],
             ],
         )
