@@ -35,7 +35,7 @@ from mockluma.handle.controls import CallbackInbox, FaultControl
 from mockluma.handle.server import LoopThread, ThreadedServer
 from mockluma.handle.transports import SyncASGITransport
 from mockluma.state import read_snapshot
-from mockluma.surfaces import Context
+from mockluma.surfaces import Context, Surface
 
 TEST_DEFAULTS: dict[str, Any] = {
     "clock": "manual",
@@ -82,10 +82,12 @@ class MockLuma:
         *,
         in_process: bool = False,
         defaults: Mapping[str, Any] | None = None,
+        surfaces: Sequence[Surface] | None = None,
         **settings: Any,
     ) -> None:
         """Settings are layered: ``defaults`` (:data:`TEST_DEFAULTS` unless given) < the
-        ``scenario`` file's settings, if one is named < the other ``settings``.
+        ``scenario`` file's settings, if one is named < the other ``settings``. The mock serves
+        ``surfaces``, by default every surface of the registry.
 
         ``state=`` is a snapshot to start from (and to go back to at every reset): a
         document from :meth:`snapshot`, or the path of a JSON file holding one."""
@@ -100,7 +102,7 @@ class MockLuma:
         self.config = config
         self.in_process = in_process
         self.api_key = DEFAULT_API_KEY
-        self.app = create_app(config)
+        self.app = create_app(config, surfaces=surfaces)
         self._ctx: Context = self.app.state.mockluma
         self._server: ThreadedServer | None = None
         self._inbox_numbers = itertools.count(1)
