@@ -235,9 +235,11 @@ def test_bad_files_are_refused_in_one_line_and_change_nothing(
     foreign = tmp_path / "foreign.db"
     with sqlite3.connect(foreign) as db:
         db.execute("CREATE TABLE notes (text TEXT)")
+    before = foreign.read_bytes()
     message = refused("--state", foreign)
     assert "another program" in message
     assert message.count("\n") == 0
+    assert foreign.read_bytes() == before
 
     assert "is a folder" in refused("--state", tmp_path)
     assert "does not exist" in refused("--state", tmp_path / "no" / "such.db")

@@ -93,8 +93,7 @@ class SqliteStore:
             )
         try:
             connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
+            # Read-only questions first: another program's database must not be changed.
             application = connection.execute("PRAGMA application_id").fetchone()[0]
             version = connection.execute("PRAGMA user_version").fetchone()[0]
             tables = {
@@ -105,6 +104,15 @@ class SqliteStore:
             raise StateError(
                 f"{path} is not a mockluma state database (SQLite says: {exc}); {_WHAT_TO_DO}."
             ) from None
+        if application in (0, APPLICATION_ID) and (application or not tables):
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.DatabaseError as exc:
+                connection.close()
+                raise StateError(
+                    f"Cannot write the state file {path}: {exc}; {_WHAT_TO_DO}."
+                ) from None
         if application == 0 and not tables:
             connection.execute("BEGIN")
             for statement in _TABLES:
