@@ -338,13 +338,68 @@ def restart(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return result
 
 
+def cpu_cost(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """CPU time per request in-process (no socket, no loader competing for the CPU): memory
+    only, and with the SQLite store, counting the saver's batches and the writer thread."""
+    from _common import mock_settings
+
+    from mockluma import build_config, create_app
+    from mockluma.app.state import engine_state, save_changes
+    from mockluma.engine.store.snapshot import ChangeCollector
+
+    async def run(state: str | None, count: int) -> dict[str, float]:
+        app = create_app(build_config(mock_settings(state=state), environ={}))
+        ctx = app.state.mockluma
+        collector = ChangeCollector(engine_state(ctx))
+        headers = {"Authorization": f"Bearer {API_KEY}"}
+        result = {}
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench", headers=headers
+        ) as http:
+            first = (await http.post(f"{DM}/generations/video", json=VIDEO_BODY)).json()["id"]
+            for name, request in (
+                (
+                    "POST create video",
+                    lambda: http.post(f"{DM}/generations/video", json=VIDEO_BODY),
+                ),
+                ("GET generation", lambda: http.get(f"{DM}/generations/{first}")),
+            ):
+                begin = time.process_time()
+                for number in range(count):
+                    await request()
+                    if state is not None and number % 200 == 199:
+                        save_changes(ctx, collector)  # what the saver does every 0.5 s
+                if state is not None:
+                    save_changes(ctx, collector)
+                    ctx.store.close()  # waits for the writer thread: its CPU time counts
+                    ctx.store = type(ctx.store)(state)
+                result[name] = (time.process_time() - begin) / count * 1e6
+        ctx.store.close()
+        return result
+
+    rows, result = [], {}
+    runs: dict[str, list[dict[str, float]]] = {"memory": [], "state": []}
+    for number in range(args.rounds):
+        order = ["memory", "state"] if number % 2 == 0 else ["state", "memory"]
+        for name in order:
+            path = None if name == "memory" else str(workdir / f"cpu-{number}.db")
+            runs[name].append(asyncio.run(run(path, 2000)))
+    for endpoint in ("GET generation", "POST create video"):
+        memory = statistics.median(r[endpoint] for r in runs["memory"])
+        stored = statistics.median(r[endpoint] for r in runs["state"])
+        result[endpoint] = {"memory_us": memory, "state_us": stored, "ratio": stored / memory}
+        rows.append([endpoint, f"{memory:.0f}", f"{stored:.0f}", f"{stored / memory:.3f}"])
+    print(table(["endpoint", "memory CPU µs/req", "--state CPU µs/req", "state/memory"], rows))
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--stored", type=int, default=100_000)
-    parser.add_argument("--only", choices=("throughput", "restart"))
+    parser.add_argument("--only", choices=("throughput", "cpu", "restart"))
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="mockluma-state-bench-") as tmp:
@@ -352,6 +407,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.only in (None, "throughput"):
             print("throughput, memory vs --state:", flush=True)
             results["throughput"] = throughput(args, workdir)
+        if args.only in (None, "cpu"):
+            print("CPU per request, in-process, memory vs --state:", flush=True)
+            results["cpu"] = cpu_cost(args, workdir)
         if args.only in (None, "restart"):
             print("restart:", flush=True)
             results["restart"] = restart(args, workdir)
