@@ -161,7 +161,8 @@ def serve(config: Config) -> None:
         f"clock: {config.clock}"
         + (f" x{config.speed:g}" if config.clock == "real" else "")
         + f", timing: {config.timing.value}, progression: {config.progression},"
-        + f" seed: {config.seed}.",
+        # A restored state brings its own seed (its ids and signed URLs depend on it).
+        + f" seed: {app.state.mockluma.simulation.seed}.",
         flush=True,
     )
     if config.scenario:

@@ -46,7 +46,7 @@ def job_to_json(job: Job, key: KeyNames = as_is) -> dict[str, Any]:
         "api_key": key(job.owner),
         "kind": job.kind,
         "created_at": job.created_at,
-        "request": dict(job.request),
+        "request": job.request if isinstance(job.request, dict) else dict(job.request),
         "details": job.details,
         "plan": {
             "queued_for": plan.queued_for,
