@@ -1,6 +1,7 @@
 """Engine objects as JSON-able data and back: the one encoding behind snapshots and the store.
 
-Jobs, failures and plans are the engine's own and are encoded here. Records a surface keeps in
+Jobs, failures and plans are the engine's own (encoded in :mod:`mockluma.engine.job_codec`,
+re-exported here). Records a surface keeps in
 an account (Captures' captures, the Agents API's uploaded files) are the surface's: each surface
 registers a :class:`RecordCodec` for its collections with :func:`register_records`, so the
 engine can save and load them without knowing what they are. A record that points at a job
