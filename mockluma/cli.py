@@ -95,6 +95,17 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="check every response against its schema; a violation answers 500 naming it",
     )
+    serve.add_argument(
+        "--state",
+        metavar="PATH",
+        help="keep the whole state in this SQLite file, so a restart continues where it "
+        "stopped (env MOCKLUMA_STATE; default: memory only)",
+    )
+    serve.add_argument(
+        "--load-state",
+        metavar="FILE",
+        help="start from this snapshot (a JSON file from GET /_mockluma/state)",
+    )
     contract_cli.add_parser(commands)
     commands.add_parser(
         "surfaces",
@@ -126,7 +137,10 @@ def serve(config: Config) -> None:
     from mockluma.app import create_app
     from mockluma.handle.server import uvicorn_stack
 
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except ConfigError as exc:
+        raise SystemExit(f"mockluma: {exc}") from None
     # Bind first, so that port 0 resolves to a real port before anything is printed.
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -156,11 +170,15 @@ def serve(config: Config) -> None:
         f"clock: {config.clock}"
         + (f" x{config.speed:g}" if config.clock == "real" else "")
         + f", timing: {config.timing.value}, progression: {config.progression},"
-        + f" seed: {config.seed}.",
+        # A restored state brings its own seed (its ids and signed URLs depend on it).
+        + f" seed: {app.state.mockluma.simulation.seed}.",
         flush=True,
     )
     if config.scenario:
         print(f"scenario: {config.scenario} ({len(config.faults)} fault rules)")
+    if config.state:
+        held = sum(len(account.jobs) for _, account in app.state.mockluma.simulation.accounts())
+        print(f"state: {config.state} ({held} jobs; saved every 0.5 s and at shutdown)")
     limits = "on" if config.rate_limits else "off"
     triggers = "on" if config.triggers else "off"
     loop, http = uvicorn_stack()

@@ -81,6 +81,15 @@ class Config:
     strict: bool = False
     """Check every response the mock sends against its schema; a violation is recorded as an
     error and answered with a 500 (see :mod:`mockluma.app.strict`)."""
+    state: str | None = None
+    """An SQLite file that keeps the server's whole state across restarts (``--state``);
+    ``None`` keeps it in memory only."""
+    generations: tuple[Mapping[str, Any], ...] = ()
+    """Generations that exist when a server starts with an empty state (a scenario file's
+    ``generations``: per API, key, state, prompt, model, optional failure)."""
+    load_state: str | Mapping[str, Any] | None = None
+    """A snapshot (a JSON file, or the document itself) loaded at start-up and, in tests,
+    after every reset (``--load-state``; ``state=`` on the handle and the pytest marker)."""
 
     def __post_init__(self) -> None:
         if self.clock not in CLOCK_MODES:
@@ -207,7 +216,7 @@ def build_config(
     if scenario:
         values.update(_scenario_settings(scenario))
     for name in names:
-        if name in ("faults", "limits", "scenario"):
+        if name in ("faults", "limits", "scenario", "generations"):
             continue  # structured: from a scenario file (MOCKLUMA_CONFIG) or overrides
         variable = f"MOCKLUMA_{name.upper()}"
         raw = environ.get(variable)
@@ -258,6 +267,8 @@ def _scenario_settings(path: str) -> dict[str, Any]:
             settings[name] = _parse(name, settings[name], f"{path}: {name}")
     if "api_keys" in settings:
         settings["api_keys"] = frozenset(settings["api_keys"])
+    if "generations" in settings:
+        settings["generations"] = tuple(settings["generations"])
     return settings
 
 

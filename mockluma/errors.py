@@ -5,6 +5,7 @@
     ├── ScenarioError             (ValueError) a scenario file or fault rule cannot be used
     ├── RuleError                 (ValueError) a fault rule's data, with the path of the problem
     ├── RouteMapError             (ValueError) a route map is missing, malformed or names no schema
+    ├── StateError                (ValueError) a snapshot or state file that cannot be used
     ├── SimulationError           the engine refuses an operation, in domain terms
     │   ├── JobNotFound           no such job for this key (or it was deleted)
     │   ├── InsufficientCredits   the account cannot pay for the job
@@ -54,6 +55,12 @@ class ConfigError(MockLumaError, ValueError):
 
 class ScenarioError(MockLumaError, ValueError):
     """A scenario file or fault rule that cannot be used; the message says where and why."""
+
+
+class StateError(MockLumaError, ValueError):
+    """A state that cannot be saved or loaded: a snapshot that breaks its schema or has a
+    newer format, a state file that is damaged, foreign or cannot be written. The message is
+    one sentence naming the file (or the JSON path) and what to do."""
 
 
 class RuleError(MockLumaError, ValueError):
@@ -171,6 +178,7 @@ __all__ = [
     "RuleError",
     "ScenarioError",
     "SimulationError",
+    "StateError",
     "UnknownSurface",
     "UnreachableMount",
     "UnsupportedSchema",

@@ -54,7 +54,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "speed, clock_start, seed, timing ('quick' or 'realistic'), progression ('clock', "
         "'immediate' or 'polls:N'), credits_cents, capture_credits, faults (a list of fault "
         "rules), rate_limits (True/False), limits, triggers, input_media ('simulate', 'fetch' or "
-        "'off') and callback_timeout.",
+        "'off'), callback_timeout and state (a snapshot to start from: a dict from "
+        "luma_mock.snapshot(), or a JSON file's path).",
     )
 
 

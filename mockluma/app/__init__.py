@@ -25,11 +25,13 @@ from starlette.types import ExceptionHandler, Lifespan, Receive, Scope, Send
 from mockluma.app.admin import ADMIN_DIALECT, admin_routes
 from mockluma.app.admin_faults import check_failure_kinds, fault_routes
 from mockluma.app.callbacks import HttpSender, callback_routes
+from mockluma.app.declared import declare
 from mockluma.app.faults import TRANSPORT_KEY, FaultLayer, find_transport
 from mockluma.app.headers import SurfaceHeadersMiddleware
 from mockluma.app.input_media import HttpFetcher, own_media
 from mockluma.app.journaling import JournalMiddleware
 from mockluma.app.media import media_routes
+from mockluma.app.state import keep_saving, load, open_state, save_changes, state_routes
 from mockluma.app.strict import strict_middleware
 from mockluma.app.ticker import run_ticker
 from mockluma.config import Config, ConfigError, build_config
@@ -42,9 +44,12 @@ from mockluma.engine.limits import Limiter, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.progression import Progression
 from mockluma.engine.simulation import Simulation
+from mockluma.engine.store.base import MemoryStore, StateError, Store
+from mockluma.engine.store.snapshot import ChangeCollector, EngineState
 from mockluma.engine.timing import TimingMode
 from mockluma.scenario import ScenarioError
 from mockluma.schemas import route_schemas
+from mockluma.state import read_snapshot
 from mockluma.surfaces import Context, Surface, registry
 from mockluma.web.errors import ApiError, Dialect
 from mockluma.web.router import IndexedMount, IndexedRouter, PrefixIndex
@@ -117,6 +122,8 @@ def reconfigure(ctx: Context, config: Config) -> None:
     ctx.callbacks.policy.timeout = config.callback_timeout
     ctx.errors.clear()
     ctx.use_config(config)
+    if config.load_state is not None:
+        load(ctx, read_snapshot(config.load_state), ctx.surfaces)
 
 
 def build_context(config: Config, surfaces: Sequence[Surface] | None = None) -> Context:
@@ -141,9 +148,9 @@ def build_context(config: Config, surfaces: Sequence[Surface] | None = None) -> 
     # The input-media policy looks the mock's own URLs up in its media (signed URLs checked
     # against the current key and clock), and downloads the rest only under input_media=fetch.
     input_media = InputMediaPolicy(
-        own_media(media, lambda: context.signing_key, simulation.now), HttpFetcher()
+        own_media(media, lambda: ctx.signing_key, simulation.now), HttpFetcher()
     )
-    context = Context(
+    ctx = Context(
         config=config,
         simulation=simulation,
         media=media,
@@ -153,7 +160,17 @@ def build_context(config: Config, surfaces: Sequence[Surface] | None = None) -> 
         surfaces=chosen,
         input_media=input_media,
     )
-    return context
+    store: Store = MemoryStore()
+    try:
+        if config.state is not None:
+            from mockluma.engine.store.sqlite import SqliteStore
+
+            store = SqliteStore(config.state)
+        open_state(ctx, store, config.load_state, ctx.surfaces)
+    except StateError as exc:
+        store.close()
+        raise ConfigError(str(exc)) from None
+    return ctx
 
 
 def surface_index(surfaces: Sequence[Surface]) -> PrefixIndex[Surface]:
@@ -223,6 +240,7 @@ def create_app(
         *admin_routes(ctx),
         *fault_routes(ctx, ctx.surfaces, ADMIN_DIALECT),
         *callback_routes(ctx, ADMIN_DIALECT),
+        *state_routes(ctx, ctx.surfaces, ADMIN_DIALECT),
         *media_routes(ctx),
     ]
     control.extend(
@@ -286,6 +304,12 @@ def create_app(
         # advances it; the pytest fixture's start-up does not pay for a client it may not use.)
         if ctx.config.clock == "real" and isinstance(ctx.callbacks.sender, HttpSender):
             await ctx.callbacks.sender.warm_up()
+        collector = ChangeCollector(
+            EngineState(ctx.simulation, ctx.faults, ctx.callbacks, ctx.inboxes)
+        )
+        saver = None
+        if ctx.simulation.changes is not None:
+            saver = asyncio.get_running_loop().create_task(keep_saving(ctx, collector))
         try:
             yield
         finally:
@@ -293,6 +317,12 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
             await ctx.callbacks.close()
+            if saver is not None:
+                saver.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await saver
+                save_changes(ctx, collector)  # a clean stop loses nothing
+            ctx.store.close()
 
     # The journal and the fault layer wrap the whole app (see MockApp); strict checking sits
     # inside them, so a deliberate fault is never reported as a contract violation.
@@ -313,6 +343,7 @@ def create_app(
     sender = ctx.callbacks.sender
     if isinstance(sender, HttpSender):
         sender.bind(app)
+    declare(app, ctx)  # a scenario's generations, when the state starts empty
     return app
 
 

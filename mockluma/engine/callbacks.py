@@ -276,6 +276,13 @@ class CallbackDispatcher:
             retry_at = self.simulation.now() + self.policy.interval
             self.simulation.scheduler.at(retry_at, lambda: self._attempt(delivery))
 
+    def restore_log(self, attempts: list[Attempt]) -> None:
+        """Replace the log with saved attempts; numbering continues after the last one."""
+        self.attempts.clear()
+        self.attempts.extend(attempts)
+        last = max((attempt.sequence for attempt in attempts), default=0)
+        self._sequence = itertools.count(last + 1)
+
     def log(self, generation_id: str | None = None) -> list[Attempt]:
         return [a for a in self.attempts if generation_id in (None, a.generation_id)]
 

@@ -279,6 +279,14 @@ class FaultBook:
         for rule in rules:
             self.add(rule)
 
+    def states(self) -> list[RuleState]:
+        """Each rule with its counters, in order."""
+        return list(self._states)
+
+    def load(self, states: Iterable[RuleState]) -> None:
+        """Replace the rules and their counters with saved ones."""
+        self._states = list(states)
+
     def summaries(self) -> list[dict[str, Any]]:
         return [state.summary() for state in self._states]
 

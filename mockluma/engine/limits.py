@@ -12,7 +12,7 @@ timestamps), so admitting a job costs the same however many jobs a key has.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from mockluma.errors import RateLimited as RateLimited
@@ -107,6 +107,21 @@ class Limiter:
     def active(self, surface: str, owner: str, group: str) -> int:
         usage = self._usage.get((surface, owner, group))
         return 0 if usage is None else usage.active
+
+    def usage(self) -> list[tuple[str, str, str, int, list[float]]]:
+        """Every count kept: (surface, key, group, unfinished jobs, recent create times)."""
+        return [
+            (surface, owner, group, usage.active, list(usage.window))
+            for (surface, owner, group), usage in self._usage.items()
+        ]
+
+    def restore(
+        self, usage: Iterable[tuple[str, str, str, int, list[float]]], owner: str | None = None
+    ) -> None:
+        """Replace the counts (of ``owner`` only, if given) with saved ones."""
+        self.reset(owner)
+        for surface, key, group, active, window in usage:
+            self._usage[(surface, key, group)] = _Usage(active, deque(window))
 
     def reset(self, owner: str | None = None) -> None:
         if owner is None:

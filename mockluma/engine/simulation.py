@@ -12,11 +12,11 @@ job's sequence number, so a key's jobs get the same ids and timelines whatever o
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
+from mockluma.engine.changes import ChangeTracker
 from mockluma.engine.clock import Clock
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
 from mockluma.engine.faults import (
@@ -26,6 +26,7 @@ from mockluma.engine.faults import (
     resolve_failure,
 )
 from mockluma.engine.jobs import Failure, Job, Phase, Plan
+from mockluma.engine.jobtable import JobTable
 from mockluma.engine.limits import Limiter
 from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.scheduler import Scheduler
@@ -39,7 +40,7 @@ class Account:
     """One API key's state on one surface."""
 
     balance: float
-    jobs: dict[str, Job] = field(default_factory=dict)
+    jobs: JobTable = field(default_factory=JobTable)
     sequence: int = 0
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     """A surface's own records that are not jobs (uploaded files, ...), by collection name."""
@@ -71,6 +72,12 @@ class Simulation:
         self._accounts: dict[tuple[str, str], Account] = {}
         self._indexes: dict[str, dict[str, Any]] = {}
         self._listeners: list[TransitionListener] = []
+        self.changes: ChangeTracker | None = None
+        """Set when a store keeps the state: what changed since the store last saved."""
+        self.epoch = 0
+        """How many resets this state has seen. Ids made after a reset are salted with it, so
+        an id never names two things within one state, while a fresh state (epoch 0) still
+        makes the same ids as before for the same seed."""
 
     # -- time -----------------------------------------------------------------------------
 
@@ -105,7 +112,31 @@ class Simulation:
         if account is None:
             account = Account(balance=self.starting_balances.get(surface, 0.0))
             self._accounts[key] = account
+            if self.changes is not None:
+                self.changes.account(surface, owner)
         return account
+
+    def accounts(self) -> Iterable[tuple[tuple[str, str], Account]]:
+        """Every account, as ((surface, key), account), in the order they were opened."""
+        return self._accounts.items()
+
+    def install(self, accounts: Mapping[tuple[str, str], Account], owner: str | None) -> None:
+        """Put loaded accounts in place of every account (``owner=None``) or of ``owner``'s,
+        and schedule the next step of each unfinished job on its planned timeline."""
+        doomed = [key for key in self._accounts if owner is None or key[1] == owner]
+        for key in doomed:
+            for job in self._accounts.pop(key).jobs.decoded():
+                job.deleted = True
+                if job.pending is not None:
+                    job.pending.cancel()
+        if owner is None:
+            self.scheduler.clear()
+            self._indexes.clear()
+        self._accounts.update(accounts)
+        for account in accounts.values():
+            for job in account.jobs.decoded():  # jobs still kept as text are finished ones
+                if not job.phase.terminal:
+                    self._schedule_next(job)
 
     def balance(self, surface: str, owner: str) -> float:
         self.run_due()
@@ -117,16 +148,36 @@ class Simulation:
         They belong to the account, so a reset forgets them with its jobs.
         """
         self.run_due()
+        if self.changes is not None:
+            self.changes.collection(surface, owner, collection)
         return self.account(surface, owner).records.setdefault(collection, {})
 
     def new_id(self, surface: str, owner: str) -> str:
         """A fresh id in ``owner``'s namespace, derived from the seed like job ids."""
-        return _uuid(self._next_random(surface, owner))
+        rng = self._next_random(surface, owner)
+        return self._fresh_id(rng, surface, owner)
 
     def _next_random(self, surface: str, owner: str) -> random.Random:
         account = self.account(surface, owner)
         account.sequence += 1
+        if self.changes is not None:
+            self.changes.account(surface, owner)
         return random.Random(f"{self.seed}/{surface}/{owner}/{account.sequence}")
+
+    @property
+    def id_salt(self) -> str:
+        """What seeded names made after a reset add to their seed string ("" in a fresh state)."""
+        return f"/after-reset-{self.epoch}" if self.epoch else ""
+
+    def _fresh_id(self, rng: random.Random, surface: str, owner: str) -> str:
+        # The draw from ``rng`` happens either way, so what the job samples next (its
+        # timeline, its faults) does not depend on how many resets came before.
+        bits = rng.getrandbits(128)
+        if self.epoch:
+            sequence = self.account(surface, owner).sequence
+            salted = f"{self.seed}/{surface}/{owner}/{sequence}{self.id_salt}"
+            bits = random.Random(salted).getrandbits(128)
+        return _uuid_text(bits)
 
     def index(self, surface: str) -> dict[str, Any]:
         """A surface-wide lookup table that no key owns (upload tokens, say); a full reset
@@ -134,10 +185,14 @@ class Simulation:
         return self._indexes.setdefault(surface, {})
 
     def reset(self, owner: str | None = None) -> None:
-        """Forget every account (or only ``owner``'s); the clock keeps its time."""
+        """Forget every account (or only ``owner``'s); the clock keeps its time, and ids made
+        afterwards differ from every id made before (see :attr:`epoch`)."""
+        self.epoch += 1
+        if self.changes is not None:
+            self.changes.reset(owner)
         doomed = [key for key in self._accounts if owner is None or key[1] == owner]
         for key in doomed:
-            for job in self._accounts.pop(key).jobs.values():
+            for job in self._accounts.pop(key).jobs.decoded():
                 job.deleted = True
         self.limiter.reset(owner)
         if owner is None:
@@ -202,7 +257,7 @@ class Simulation:
         now = self.clock.now()
         allowance = self.limiter.admit(surface, owner, group, now)
         rng = self._next_random(surface, owner)
-        job_id = _uuid(rng)
+        job_id = self._fresh_id(rng, surface, owner)
         if failure is None and not stuck:
             failure, stuck = self._injected_fault(faults, surface, owner, account.sequence)
         instant = instant or self.progression.kind == "immediate"
@@ -214,6 +269,9 @@ class Simulation:
         job.history.append((Phase.QUEUED, now))
         account.balance -= cost
         account.jobs[job_id] = job
+        if self.changes is not None:
+            self.changes.job(job)
+            self.changes.limits()
         self._schedule_next(job)
         return job
 
@@ -245,6 +303,8 @@ class Simulation:
     def poll(self, job: Job) -> Job:
         """Count a client's look at ``job``; under ``polls:N`` the Nth look moves it on."""
         job.polls += 1
+        if self.changes is not None:
+            self.changes.job(job)
         policy = self.progression
         if policy.kind == "polls" and job.polls >= policy.polls and not job.phase.terminal:
             step = _next_step(job.plan, job.phase)
@@ -261,12 +321,30 @@ class Simulation:
         jobs = self.account(surface, owner).jobs
         start = min(offset, len(jobs))
         stop = min(offset + limit, len(jobs))
-        return list(islice(reversed(jobs.values()), start, stop)), len(jobs)
+        return jobs.newest(start, stop), len(jobs)
+
+    def settle(self, job: Job, phase: Phase, failure: Failure | None = None) -> None:
+        """Move ``job`` on to ``phase`` now, through the phases before it (a job declared in a
+        scenario file as already running, finished or failed). A running job then keeps to
+        the rest of its plan."""
+        order = (Phase.QUEUED, Phase.RUNNING, Phase.SUCCEEDED)
+        steps = [Phase.FAILED] if phase is Phase.FAILED else order[order.index(job.phase) + 1 :]
+        for step in steps:
+            if job.phase.terminal or (
+                phase is not Phase.FAILED and order.index(step) > order.index(phase)
+            ):
+                break
+            if job.pending is not None:
+                job.pending.cancel()
+            self._transition(job, step, failure if step is Phase.FAILED else None)
 
     def delete(self, surface: str, owner: str, job_id: str) -> Job:
         job = self.get(surface, owner, job_id)
         del self.account(surface, owner).jobs[job_id]
         job.deleted = True
+        if self.changes is not None:
+            self.changes.job(job)
+            self.changes.limits()
         if not job.phase.terminal:
             self.limiter.finished(surface, owner, job.group)
         return job
@@ -290,6 +368,10 @@ class Simulation:
         job.polls = 0
         job.pending = None
         job.history.append((phase, self.clock.now()))
+        if self.changes is not None:
+            self.changes.job(job)
+            if phase.terminal:
+                self.changes.limits()
         if phase is Phase.FAILED:
             job.failure = failure
             self._refund(job)
@@ -304,6 +386,8 @@ class Simulation:
         account = self._accounts.get((job.surface, job.owner))
         if account is not None and job.cost:
             account.balance += job.cost
+            if self.changes is not None:
+                self.changes.account(job.surface, job.owner)
 
 
 # The bits uuid.UUID(int=..., version=4) clears and sets: variant RFC 4122, version 4.
@@ -313,7 +397,12 @@ _UUID_SET = (0x8000 << 48) | (4 << 76)
 
 def _uuid(rng: random.Random) -> str:
     """``str(uuid.UUID(int=rng.getrandbits(128), version=4))``, without building the object."""
-    text = "%032x" % ((rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET)
+    return _uuid_text(rng.getrandbits(128))
+
+
+def _uuid_text(bits: int) -> str:
+    """``str(uuid.UUID(int=bits, version=4))``, without building the object."""
+    text = "%032x" % ((bits & _UUID_CLEAR) | _UUID_SET)
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 

@@ -19,12 +19,14 @@ import itertools
 import traceback
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
 from mockluma.app import create_app, reconfigure
 from mockluma.app.admin_faults import check_failure_kinds
+from mockluma.app.state import load, snapshot
 from mockluma.config import Config, ConfigError, build_config, with_settings
 from mockluma.engine.callbacks import Attempt, Inbox
 from mockluma.engine.journal import Journal
@@ -32,6 +34,7 @@ from mockluma.engine.simulation import Simulation
 from mockluma.handle.controls import CallbackInbox, FaultControl
 from mockluma.handle.server import LoopThread, ThreadedServer
 from mockluma.handle.transports import SyncASGITransport
+from mockluma.state import read_snapshot
 from mockluma.surfaces import Context, Surface
 
 TEST_DEFAULTS: dict[str, Any] = {
@@ -63,6 +66,7 @@ PER_TEST_SETTINGS = frozenset(
         "callback_timeout",
         "appypie_statuses",
         "capture_credits",
+        "state",
     )
 )
 T = TypeVar("T")
@@ -84,7 +88,13 @@ class MockLuma:
     ) -> None:
         """Settings are layered: ``defaults`` (:data:`TEST_DEFAULTS` unless given) < the
         ``scenario`` file's settings, if one is named < the other ``settings``. The mock serves
-        ``surfaces``, by default every surface of the registry."""
+        ``surfaces``, by default every surface of the registry.
+
+        ``state=`` is a snapshot to start from (and to go back to at every reset): a
+        document from :meth:`snapshot`, or the path of a JSON file holding one."""
+        settings = _snapshot_setting(settings)
+        if defaults is not None:
+            defaults = _snapshot_setting(defaults)
         if config is None:
             base = TEST_DEFAULTS if defaults is None else defaults
             config = build_config(settings, environ={}, defaults=base)
@@ -279,7 +289,8 @@ class MockLuma:
                 raise TypeError("Settings apply to the whole mock; do not combine them with a key.")
             self._call(lambda: self._ctx.reset(api_key))
             return
-        fixed = set(settings) - PER_TEST_SETTINGS
+        settings = _snapshot_setting(settings)
+        fixed = set(settings) - PER_TEST_SETTINGS - {"load_state"}
         if fixed:
             raise ConfigError(
                 f"{', '.join(sorted(fixed))} cannot change between tests; "
@@ -289,6 +300,21 @@ class MockLuma:
         config = with_settings(self.config, settings)
         check_failure_kinds(config.faults, self._ctx.surfaces)  # refuse bad rules here, now
         self._call(lambda: reconfigure(self._ctx, config))
+
+    def snapshot(self, api_key: str | None = None, *, mask_keys: bool = False) -> dict[str, Any]:
+        """The state as a JSON-able snapshot (everything, or ``api_key``'s), as
+        ``GET /_mockluma/state`` exports it; ``mask_keys`` replaces keys with placeholders."""
+        document: dict[str, Any] = self._call(lambda: snapshot(self._ctx, api_key, mask_keys))
+        return document
+
+    def load_state(self, source: Mapping[str, Any] | str | Path) -> int:
+        """Replace the state with a snapshot (a document, or a JSON file's path); a one-key
+        snapshot replaces that key's state only. Returns how many generations it held.
+        Raises :class:`~mockluma.engine.store.base.StateError`, changing nothing, if the
+        snapshot cannot be loaded."""
+        document = read_snapshot(source)
+        jobs: int = self._call(lambda: load(self._ctx, document, self._ctx.surfaces))
+        return jobs
 
     @property
     def clock(self) -> datetime:
@@ -301,3 +327,12 @@ class MockLuma:
         errors = list(self._ctx.errors)
         self._ctx.errors.clear()
         return ["".join(traceback.format_exception(error)) for error in errors]
+
+
+def _snapshot_setting(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``state=`` of the handle and the marker is the config's ``load_state``: a snapshot to
+    start from (the config's ``state`` is the SQLite file of ``mockluma serve --state``)."""
+    chosen = dict(settings)
+    if "state" in chosen:
+        chosen["load_state"] = chosen.pop("state")
+    return chosen

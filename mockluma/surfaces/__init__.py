@@ -34,6 +34,7 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limit, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
+from mockluma.engine.store.base import MemoryStore, Store
 from mockluma.web.auth import KeyReader, bearer_key
 from mockluma.web.errors import ApiError, Dialect
 from mockluma.web.router import IndexedMount
@@ -71,6 +72,8 @@ class Context:
     """The surfaces the app serves, in the registry's order."""
     input_media: InputMediaPolicy = field(default_factory=lambda: InputMediaPolicy(lambda _: 404))
     """What the input URLs of requests find (:mod:`mockluma.engine.input_media`)."""
+    store: Store = field(default_factory=MemoryStore)
+    """Where the state is kept (memory, or the SQLite file of ``--state``)."""
 
     def use_config(self, config: Config) -> None:
         """Swap in a per-test configuration (the handle's ``reset(**settings)``); the settings

@@ -184,7 +184,7 @@ def test_repeated_polls_answer_what_a_fresh_render_would(luma: MockLuma) -> None
         assert other["assets"]["video"].startswith("http://mock.example:9/_mockluma/media/")
 
 
-def test_a_reset_forgets_reused_answers_even_when_ids_repeat(luma: MockLuma) -> None:
+def test_a_reset_forgets_reused_answers_and_never_repeats_an_id(luma: MockLuma) -> None:
     with httpx.Client(base_url=luma.dream_machine_url, headers=AUTH) as http:
         first = http.post("/generations/video", json={"model": "ray-2", "prompt": "before"})
         assert (
@@ -192,7 +192,8 @@ def test_a_reset_forgets_reused_answers_even_when_ids_repeat(luma: MockLuma) -> 
         )
         luma.reset()
         again = http.post("/generations/video", json={"model": "ray-2", "prompt": "after"})
-        assert again.json()["id"] == first.json()["id"]  # same seed, same key, same order
+        assert again.json()["id"] != first.json()["id"]  # ids never repeat within a state
+        assert http.get(f"/generations/{first.json()['id']}").status_code == 404
         assert http.get(f"/generations/{again.json()['id']}").json()["request"]["prompt"] == "after"
 
 

@@ -93,10 +93,22 @@ def test_poor(luma_mock):
     assert refused.value.status_code == 402
 
 @pytest.mark.luma_mock(seed=42)
-def test_seeded_ids_repeat(luma_mock):
+def test_seeded_ids_repeat_only_in_a_fresh_state(luma_mock):
+    from mockluma import MockLuma
+
     first = sdk(luma_mock).generations.create(model="ray-2", prompt="same id").id
     luma_mock.reset(seed=42)
-    assert sdk(luma_mock).generations.create(model="ray-2", prompt="same id").id == first
+    assert sdk(luma_mock).generations.create(model="ray-2", prompt="same id").id != first
+    with MockLuma(seed=42, in_process=True) as one, MockLuma(seed=42, in_process=True) as two:
+        ids = [
+            LumaAI(
+                auth_token="luma-test",
+                base_url=luma.dream_machine_url,
+                http_client=httpx.Client(transport=luma.sync_transport()),
+            ).generations.create(model="ray-2", prompt="same id").id
+            for luma in (one, two)
+        ]
+    assert ids[0] == ids[1]
 
 def test_back_to_defaults(luma_mock):
     client = sdk(luma_mock)

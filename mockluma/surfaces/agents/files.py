@@ -21,6 +21,7 @@ from typing import Any
 
 from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
 from mockluma.engine.jobs import Failure, Job, Phase
+from mockluma.engine.store.codec import Decoding, Encoding, RecordCodec, register_records
 from mockluma.surfaces import Context
 from mockluma.surfaces.agents import catalog
 from mockluma.surfaces.agents.errors import DIALECT, FILE_NOT_FOUND, bad_request
@@ -75,16 +76,17 @@ class StoredFile:
 
 
 class Uploads:
-    """Which owner each file id belongs to, for the storage side, which receives no API key."""
+    """Which owner each file id belongs to, for the storage side, which receives no API key.
 
-    def __init__(self) -> None:
-        self.owners: dict[str, str] = {}
+    Kept in the surface's index on the engine, so a saved state rebuilds it from the files.
+    """
+
+    def __init__(self, owners: dict[str, Any]) -> None:
+        self.owners = owners
 
 
 def uploads(ctx: Context) -> Uploads:
-    shared = ctx.shared.setdefault(catalog.SURFACE, Uploads())
-    assert isinstance(shared, Uploads)
-    return shared
+    return Uploads(ctx.simulation.index(catalog.SURFACE))
 
 
 def _files(ctx: Context, owner: str) -> dict[str, StoredFile]:
@@ -250,3 +252,51 @@ def _cursor_position(cursor: str) -> int:
             "of the previous page unchanged."
         )
     return position
+
+
+# -- saved state -------------------------------------------------------------------------------
+
+
+def _encode(stored: StoredFile, encoding: Encoding) -> dict[str, Any]:
+    return {
+        "id": stored.id,
+        "api_key": encoding.key(stored.owner),
+        "sequence": stored.sequence,
+        "created_at": stored.created_at,
+        "mime_type": stored.mime_type,
+        "size_bytes": stored.size_bytes,
+        "purpose": stored.purpose,
+        "filename": stored.filename,
+        "user_id": stored.user_id,
+        "expires_at": stored.expires_at,
+        "presigned": stored.presigned,
+        "head": base64.b64encode(stored.head).decode("ascii"),
+        "received": stored.received,
+        "ingest": encoding.job(stored.ingest),
+        "deleted_at": stored.deleted_at,
+    }
+
+
+def _decode(data: Any, decoding: Decoding) -> tuple[str, StoredFile]:
+    stored = StoredFile(
+        id=data["id"],
+        owner=decoding.owner,
+        sequence=int(data["sequence"]),
+        created_at=float(data["created_at"]),
+        mime_type=data["mime_type"],
+        size_bytes=int(data["size_bytes"]),
+        purpose=data["purpose"],
+        filename=data["filename"],
+        user_id=data["user_id"],
+        expires_at=data["expires_at"],
+        presigned=bool(data["presigned"]),
+        head=base64.b64decode(data["head"]),
+        received=data["received"],
+        ingest=decoding.job(data["ingest"]),
+        deleted_at=data["deleted_at"],
+    )
+    decoding.index(catalog.SURFACE)[stored.id] = decoding.owner
+    return stored.id, stored
+
+
+register_records(catalog.SURFACE, COLLECTION, RecordCodec(_encode, _decode))

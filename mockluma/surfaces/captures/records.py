@@ -18,6 +18,14 @@ from typing import Any
 from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults, RuleError
 from mockluma.engine.jobs import Failure, Job
 from mockluma.engine.simulation import Simulation
+from mockluma.engine.store.codec import (
+    Decoding,
+    Encoding,
+    RecordCodec,
+    failure_from_json,
+    failure_to_json,
+    register_records,
+)
 from mockluma.engine.triggers import (
     find_markers,
     parse_triggers,
@@ -77,8 +85,10 @@ def create(
     simulation: Simulation, owner: str, title: str, camera_model: str, remove_humans: bool
 ) -> Capture:
     captures = _captures(simulation, owner)
-    # Seeded like job ids: a key's captures get the same slugs whatever other keys do.
-    rng = random.Random(f"{simulation.seed}/{catalog.SURFACE}/{owner}/capture/{len(captures)}")
+    # Seeded like job ids: a key's captures get the same slugs whatever other keys do (and,
+    # like them, new ones after a reset).
+    seed = f"{simulation.seed}/{catalog.SURFACE}/{owner}/capture/{len(captures)}"
+    rng = random.Random(seed + simulation.id_salt)
     slug = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     token = f"{rng.getrandbits(128):032x}"
     now = simulation.now()
@@ -192,3 +202,52 @@ def scale_to_world(simulation: Simulation, capture: Capture) -> float:
     """The capture's scene scale (a seeded, plausible number near 1)."""
     rng = random.Random(f"{simulation.seed}/{catalog.SURFACE}/{capture.slug}/scale")
     return rng.uniform(0.5, 1.5)
+
+
+# -- saved state -------------------------------------------------------------------------------
+
+
+def _encode(capture: Capture, encoding: Encoding) -> dict[str, Any]:
+    source = capture.source
+    return {
+        "slug": capture.slug,
+        "api_key": encoding.key(capture.owner),
+        "title": capture.title,
+        "camera_model": capture.camera_model,
+        "remove_humans": capture.remove_humans,
+        "created_at": capture.created_at,
+        "date": capture.date,
+        "upload_token": capture.upload_token,
+        "upload_expires": capture.upload_expires,
+        "status": capture.status,
+        "source": None
+        if source is None
+        else {"size": source.size, "kind": source.kind, "failure": failure_to_json(source.failure)},
+        "run": encoding.job(capture.run),
+    }
+
+
+def _decode(data: Any, decoding: Decoding) -> tuple[str, Capture]:
+    source = data["source"]
+    capture = Capture(
+        slug=data["slug"],
+        owner=decoding.owner,
+        title=data["title"],
+        camera_model=data["camera_model"],
+        remove_humans=bool(data["remove_humans"]),
+        created_at=float(data["created_at"]),
+        date=data["date"],
+        upload_token=data["upload_token"],
+        upload_expires=float(data["upload_expires"]),
+        status=data["status"],
+        source=None
+        if source is None
+        else Source(int(source["size"]), source["kind"], failure_from_json(source["failure"])),
+        run=decoding.job(data["run"]),
+    )
+    # The signed upload URL still leads here (until it expires, on the simulated clock).
+    decoding.index(catalog.SURFACE)[capture.upload_token] = Grant(decoding.owner, capture.slug)
+    return capture.slug, capture
+
+
+register_records(catalog.SURFACE, "captures", RecordCodec(_encode, _decode))

@@ -64,7 +64,7 @@ class DreamMachineRoutes:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         # A generation's JSON only changes with its phase (presenters.generation); the job
-        # itself is in the key, not its id, as ids repeat after a reset with the same seed.
+        # itself is in the key, not its id: a loaded snapshot may bring back an id.
         self.bodies: JsonBodies[tuple[Job, Phase, str]] = JsonBodies()
         # A page of the list likewise, keyed by everything its JSON shows.
         self.pages: JsonBodies[tuple[object, ...]] = JsonBodies(limit=256)
