@@ -11,6 +11,7 @@ import contextlib
 import socket
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from mockluma.config import CLOCK_MODES, LOG_LEVELS, Config, ConfigError, build_config
 from mockluma.contracts import cli as contract_cli
@@ -86,18 +87,40 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="check every response against its schema; a violation answers 500 naming it",
     )
+    serve.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="the request log's lines: text (default; coloured on a terminal) or json",
+    )
+    serve.add_argument(
+        "--quiet", action="store_true", help="no request log (the banner is still printed)"
+    )
     contract_cli.add_parser(commands)
     return parser
 
 
-def serve(config: Config) -> None:
-    """Run the server in the foreground until interrupted."""
+def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> None:
+    """Run the server in the foreground until interrupted, logging each request unless
+    ``quiet``."""
     import uvicorn
 
-    from mockluma.app import SURFACES, create_app
+    from mockluma.app import SURFACES, create_app, surface_for
+    from mockluma.app.request_log import RequestLogMiddleware, RequestLogWriter
     from mockluma.server import uvicorn_stack
 
-    app = create_app(config)
+    app: Any = create_app(config)
+    writer: RequestLogWriter | None = None
+    if not quiet:
+
+        def api_of(path: str) -> str | None:
+            surface = surface_for(path)
+            return None if surface is None else surface.name
+
+        writer = RequestLogWriter(
+            sys.stdout, api_of, log_format="json" if log_format == "json" else "text"
+        )
+        app = RequestLogMiddleware(app, writer.queue.put)
     # Bind first, so that port 0 resolves to a real port before anything is printed.
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -135,10 +158,13 @@ def serve(config: Config) -> None:
     limits = "on" if config.rate_limits else "off"
     triggers = "on" if config.triggers else "off"
     loop, http = uvicorn_stack()
-    print(f"rate limits: {limits}, in-band triggers: {triggers}. Served with {loop} and {http}.")
-    print("Press Ctrl-C to stop.", flush=True)
+    strict = "on" if config.strict else "off (--strict checks every response)"
+    print(f"rate limits: {limits}, in-band triggers: {triggers}, strict mode: {strict}.")
+    print(f"Served with {loop} and {http}.")
+    log = "off (--quiet)" if quiet else f"{log_format}, one line per request"
+    print(f"Request log: {log}. Press Ctrl-C to stop.", flush=True)
     # "auto": uvloop and httptools when installed (the `fast` extra), asyncio and h11 otherwise.
-    # No access log: a line per request would cost more than the request.
+    # No uvicorn access log: the request log above says more, off the request path.
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -150,8 +176,14 @@ def serve(config: Config) -> None:
         )
     )
     # Uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal; that is a clean stop.
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run(sockets=[sock])
+    if writer is not None:
+        writer.start()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
+    finally:
+        if writer is not None:
+            writer.stop()
     print("mockluma stopped.", flush=True)
 
 
@@ -159,13 +191,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "contract":
         raise SystemExit(contract_cli.run(args))
-    overrides = {key: value for key, value in vars(args).items() if key != "command"}
+    serve_only = ("command", "log_format", "quiet")  # request-log options, not settings
+    overrides = {key: value for key, value in vars(args).items() if key not in serve_only}
     try:
         config = build_config(overrides)
     except ConfigError as exc:
         raise SystemExit(f"mockluma: {exc}") from None
     if args.command == "serve":
-        serve(config)
+        serve(config, log_format=args.log_format, quiet=args.quiet)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockluma.app.request_log import APPLIED_KEY, describe_applied
 from mockluma.engine.faults import (
     Decision,
     Dribble,
@@ -132,6 +133,15 @@ class FaultLayer:
             if book
             else Decision()
         )
+        applied = describe_applied(
+            decision.rule,
+            triggers.effect or decision.effect,
+            triggers.latency or decision.latency,
+            trigger=triggers is not _NO_TRIGGERS,
+            generation=triggers.generation,
+        )
+        if applied is not None:
+            scope[APPLIED_KEY] = applied  # for the dev server's request log
         generation_token = pending_generation_faults.set((decision.generation, triggers.generation))
         try:
             await self._apply(scope, receive, send, decision, triggers, dialect)
