@@ -43,7 +43,14 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
 
     async def health(request: Request) -> Response:
         return JSONResponse(
-            {"status": "ok", "version": mockluma.__version__, "seed": ctx.config.seed}
+            {
+                "status": "ok",
+                "service": "mockluma",
+                "version": mockluma.__version__,
+                "seed": ctx.config.seed,
+                # What `mockluma contract` needs to know to check this server's key handling.
+                "any_key": not ctx.config.api_keys,
+            }
         )
 
     async def reset(request: Request) -> Response:
