@@ -22,6 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockluma", description="A simulated Luma backend for tests and local development."
     )
+    parser.add_argument(
+        "--version", action="version", version=f"mockluma {__import__('mockluma').__version__}"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
         "serve",

@@ -8,9 +8,10 @@ can trust it; a bad value raises :class:`ConfigError` naming the setting.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,16 @@ from mockluma.engine.timing import TimingMode
 
 class ConfigError(ValueError):
     """A setting has a value mockluma cannot use."""
+
+
+def unknown_name(name: str, known: Iterable[str], what: str = "setting") -> str:
+    """The sentence for a misspelt name: "Unknown setting 'progresion' — did you mean
+    'progression'?", or the known names when none is close."""
+    choices = sorted(known)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    if close:
+        return f"Unknown {what} {name!r} — did you mean {close[0]!r}?"
+    return f"Unknown {what} {name!r}; the {what}s are: {', '.join(choices)}."
 
 
 CLOCK_MODES = ("real", "manual")
@@ -205,7 +216,7 @@ def build_config(
             values[name] = _parse(name, raw, variable)
     for name, value in (overrides or {}).items():
         if name not in names:
-            raise ConfigError(f"Unknown setting {name!r}; known settings: {', '.join(names)}.")
+            raise ConfigError(unknown_name(name, names))
         if value is None or name == "scenario":
             continue
         if name in ("faults", "limits"):

@@ -26,7 +26,7 @@ import httpx
 
 from mockluma.app import SURFACES, create_app, make_clock, make_limiter, starting_balances
 from mockluma.app.admin_faults import check_failure_kinds
-from mockluma.config import Config, ConfigError, build_config
+from mockluma.config import Config, ConfigError, build_config, unknown_name
 from mockluma.controls import CallbackInbox, FaultControl
 from mockluma.engine.callbacks import Attempt, Inbox
 from mockluma.engine.journal import Journal
@@ -269,6 +269,9 @@ class MockLuma:
                 raise TypeError("Settings apply to the whole mock; do not combine them with a key.")
             self._call(lambda: self._ctx.reset(api_key))
             return
+        names = {field.name for field in dataclasses.fields(Config)}
+        for name in sorted(set(settings) - names):
+            raise ConfigError(unknown_name(name, names))
         fixed = set(settings) - PER_TEST_SETTINGS
         if fixed:
             raise ConfigError(
