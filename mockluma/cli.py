@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from mockluma._version import __version__
 from mockluma.config import CLOCK_MODES, LOG_LEVELS, Config, ConfigError, build_config
 from mockluma.contracts import cli as contract_cli
 from mockluma.engine.timing import TimingMode
@@ -22,9 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockluma", description="A simulated Luma backend for tests and local development."
     )
-    parser.add_argument(
-        "--version", action="version", version=f"mockluma {__import__('mockluma').__version__}"
-    )
+    parser.add_argument("--version", action="version", version=f"mockluma {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
@@ -110,7 +109,7 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
 
     from mockluma.app import SURFACES, create_app, surface_for
     from mockluma.app.request_log import RequestLogMiddleware, RequestLogWriter
-    from mockluma.server import uvicorn_stack
+    from mockluma.handle.server import uvicorn_stack
 
     app: Any = create_app(config)
     writer: RequestLogWriter | None = None
@@ -143,7 +142,7 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
     port = sock.getsockname()[1]
     host = f"[{config.host}]" if family == socket.AF_INET6 else config.host
     base = f"http://{host}:{port}"
-    print(f"mockluma {__import__('mockluma').__version__} listening on {base}")
+    print(f"mockluma {__version__} listening on {base}")
     for surface in SURFACES:
         for prefix in surface.prefixes:
             if not prefix.startswith("/_mockluma"):  # storage hosts are not API roots

@@ -19,10 +19,7 @@ from mockluma.engine.faults import Rule
 from mockluma.engine.limits import Limit
 from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.timing import TimingMode
-
-
-class ConfigError(ValueError):
-    """A setting has a value mockluma cannot use."""
+from mockluma.errors import ConfigError as ConfigError
 
 
 def unknown_name(name: str, known: Iterable[str], what: str = "setting") -> str:

@@ -16,8 +16,8 @@ import pytest
 from mockluma import build_config, create_app
 from mockluma.app import surface_for
 from mockluma.app.request_log import RequestLogMiddleware, RequestLogWriter, generation_id
-from mockluma.server import LoopThread
-from mockluma.transports import SyncASGITransport
+from mockluma.handle.server import LoopThread
+from mockluma.handle.transports import SyncASGITransport
 
 KEY = {"Authorization": "Bearer luma-log"}
 DM = "http://mockluma.test/dream-machine/v1"

@@ -19,7 +19,7 @@ import mockluma.app
 from mockluma.handle import MockLuma
 from mockluma.surfaces import Surface
 from mockluma.surfaces.appypie import APPYPIE
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 
 class OuterDialect:

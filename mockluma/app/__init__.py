@@ -22,7 +22,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ExceptionHandler, Lifespan, Receive, Scope, Send
 
-from mockluma import route_map
 from mockluma.app.admin import ADMIN_DIALECT, admin_routes
 from mockluma.app.admin_faults import check_failure_kinds, fault_routes
 from mockluma.app.callbacks import HttpSender, callback_routes
@@ -40,15 +39,16 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limiter, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
-from mockluma.routing import IndexedMount, IndexedRouter, PrefixIndex
 from mockluma.scenario import ScenarioError
+from mockluma.schemas import route_schemas
 from mockluma.surfaces import Context, Surface
 from mockluma.surfaces.agents import AGENTS
 from mockluma.surfaces.appypie import APPYPIE
 from mockluma.surfaces.captures import CAPTURES
 from mockluma.surfaces.dream_machine import DREAM_MACHINE
 from mockluma.surfaces.umami import UMAMI
-from mockluma.web import ApiError, Dialect
+from mockluma.web.errors import ApiError, Dialect
+from mockluma.web.router import IndexedMount, IndexedRouter, PrefixIndex
 
 SURFACES: tuple[Surface, ...] = (DREAM_MACHINE, AGENTS, CAPTURES, APPYPIE, UMAMI)
 ADMIN_PREFIX = "/_mockluma"
@@ -165,7 +165,7 @@ def create_app(config: Config | None = None) -> Starlette:
     """Build the mock: every surface at its real path, plus ``/_mockluma/`` for control."""
     ctx = build_context(config or build_config())
     # Every shipped schema and route map is loaded and checked here, once, not on a request.
-    route_map.check_all()
+    route_schemas.check_all()
     find_surface = surface_index(SURFACES).find
     mounts = [mount for surface in SURFACES for mount in surface.mounts(ctx)]
     # Longest prefix first, so a surface mounted under another's prefix gets its own paths.

@@ -13,9 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-import mockluma
+from mockluma._version import __version__
 from mockluma.surfaces import Context
-from mockluma.web import ApiError, read_json
+from mockluma.web.bodies import read_json
+from mockluma.web.errors import ApiError
 
 
 class AdminDialect:
@@ -46,7 +47,7 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
             {
                 "status": "ok",
                 "service": "mockluma",
-                "version": mockluma.__version__,
+                "version": __version__,
                 "seed": ctx.config.seed,
                 # What `mockluma contract` needs to know to check this server's key handling.
                 "any_key": not ctx.config.api_keys,

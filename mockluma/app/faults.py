@@ -6,8 +6,12 @@ the connection's transport, which :class:`~mockluma.app.MockApp` finds on uvicor
 and leaves in the scope. In-process (no socket) the same faults are raised as the httpx
 transport errors a client would see.
 
-Cost when nothing is configured: one contextvar set per request (and, for create-like
-requests while in-band triggers are on, a look at the body). Request bodies are only buffered
+What it plans for a job the request may create (generation rules that matched, a failure
+trigger) it notes in the request's scope (:mod:`mockluma.web.planned_faults`), where the route
+that creates the job finds it.
+
+Cost when nothing is configured: a few comparisons per request (and, for create-like requests
+while in-band triggers are on, a look at the body). Request bodies are only buffered
 for create-like requests (POST/PUT/PATCH with a JSON or form body), and only parsed when a rule
 needs a body field or a ``[mockluma:`` marker is present.
 """
@@ -33,8 +37,8 @@ from mockluma.engine.faults import (
     ExchangeFacts,
     HttpError,
     NetworkFault,
+    PlannedFaults,
     RuleError,
-    pending_generation_faults,
 )
 from mockluma.engine.triggers import (
     TRIGGER_MARK,
@@ -42,9 +46,10 @@ from mockluma.engine.triggers import (
     find_markers,
     parse_triggers,
 )
-from mockluma.routing import PrefixIndex
 from mockluma.surfaces import Context
-from mockluma.web import Dialect, current_scope
+from mockluma.web.errors import Dialect
+from mockluma.web.planned_faults import plan_faults
+from mockluma.web.router import PrefixIndex
 
 TRANSPORT_KEY = "mockluma.transport"
 # The control API is never subject to fault rules or triggers: a catch-all rule must not lock
@@ -93,16 +98,12 @@ class FaultLayer:
         if scope["type"] != "http" or scope["path"].startswith(_CONTROL_PATHS):
             await self.app(scope, receive, send)
             return
-        token = current_scope.set(scope)
-        try:
-            if not self.ctx.faults and not (
-                scope["method"] in _BODY_METHODS and self.ctx.config.triggers
-            ):
-                await self.app(scope, receive, send)  # nothing to apply: no frame more
-            else:
-                await self._handle(scope, receive, send)
-        finally:
-            current_scope.reset(token)
+        if not self.ctx.faults and not (
+            scope["method"] in _BODY_METHODS and self.ctx.config.triggers
+        ):
+            await self.app(scope, receive, send)  # nothing to apply: no frame more
+        else:
+            await self._handle(scope, receive, send)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         book = self.ctx.faults
@@ -142,11 +143,9 @@ class FaultLayer:
         )
         if applied is not None:
             scope[APPLIED_KEY] = applied  # for the dev server's request log
-        generation_token = pending_generation_faults.set((decision.generation, triggers.generation))
-        try:
-            await self._apply(scope, receive, send, decision, triggers, dialect)
-        finally:
-            pending_generation_faults.reset(generation_token)
+        if decision.generation or triggers.generation is not None:
+            plan_faults(scope, PlannedFaults(decision.generation, triggers.generation))
+        await self._apply(scope, receive, send, decision, triggers, dialect)
 
     async def _apply(
         self,

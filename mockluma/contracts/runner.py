@@ -23,11 +23,13 @@ from typing import Literal
 
 import httpx
 
-from mockluma.conformance import Finding
 from mockluma.contracts.registry import Check, CheckFailed, CheckSkipped, SurfaceContract
 from mockluma.contracts.session import Budget, Pacer, Session, SimulatedPacer, WallPacer
 from mockluma.contracts.surfaces import contracts
-from mockluma.route_map import route_map
+from mockluma.errors import UnknownSurface as UnknownSurface
+from mockluma.errors import UnreachableMount as UnreachableMount
+from mockluma.schemas.conformance import Finding
+from mockluma.schemas.route_schemas import route_map
 
 KNOWN_SURFACES = ("dream-machine", "agents", "captures", "appypie", "umami")
 """Every surface the runner will know; ``all`` runs those that have a contract module."""
@@ -38,15 +40,6 @@ MOCK_TIMEOUT = 3600.0
 """Simulated seconds a generation may take on the mock before a check gives up."""
 
 Outcome = Literal["passed", "failed", "skipped", "error"]
-
-
-class UnknownSurface(LookupError):
-    """The runner has no contract for the surface asked for."""
-
-
-class UnreachableMount(ValueError):
-    """A surface answers under several prefixes, and the base URL given does not say where the
-    others are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +152,7 @@ def run_against_mock(
 ) -> Report:
     """Run the checks of ``surface`` (or ``all``) against a fresh in-process mock."""
     from mockluma.app import SURFACES
-    from mockluma.handle import IN_PROCESS_URL, MockLuma
+    from mockluma.handle.mock import IN_PROCESS_URL, MockLuma
 
     chosen = select(surface)
     mounted = {mounted.name: mounted for mounted in SURFACES}

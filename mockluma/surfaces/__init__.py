@@ -28,8 +28,9 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limit, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
-from mockluma.routing import IndexedMount
-from mockluma.web import UPLOADS_PATH, ApiError, Dialect
+from mockluma.web.errors import ApiError, Dialect
+from mockluma.web.router import IndexedMount
+from mockluma.web.urls import UPLOADS_PATH
 
 
 @dataclass(frozen=True, slots=True)

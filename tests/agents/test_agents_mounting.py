@@ -17,7 +17,7 @@ from mockluma.handle import MockLuma
 from mockluma.surfaces import Context, Surface
 from mockluma.surfaces.agents import AGENTS
 from mockluma.surfaces.dream_machine import DREAM_MACHINE
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 
 def test_the_handle_and_the_environment_point_the_sdk_at_v1(

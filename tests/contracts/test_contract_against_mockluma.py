@@ -21,7 +21,7 @@ from mockluma import build_config, create_app
 from mockluma.cli import main
 from mockluma.contracts.runner import probe_mockluma
 from mockluma.contracts.surfaces import contracts
-from mockluma.server import ThreadedServer
+from mockluma.handle.server import ThreadedServer
 
 
 def _server(**settings: Any) -> Iterator[str]:

@@ -19,7 +19,10 @@ from mockluma.engine.errors import JobNotFound
 from mockluma.surfaces import Context
 from mockluma.surfaces.appypie import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.appypie.errors import DIALECT
-from mockluma.web import base_url_of, note_api_key, read_json
+from mockluma.web.auth import note_api_key
+from mockluma.web.bodies import read_json
+from mockluma.web.planned_faults import planned_faults
+from mockluma.web.urls import base_url_of
 
 KEY_HEADER = "ocp-apim-subscription-key"
 KEY_QUERY = "subscription-key"
@@ -64,14 +67,14 @@ class AppyPieRoutes:
     async def generate(self, request: Request) -> Response:
         owner = self.authenticate(request)
         body = await self.body(request, "generate")
-        job = orders.generate(self.ctx, owner, body, kind="text")
+        job = orders.generate(self.ctx, owner, body, kind="text", faults=planned_faults(request))
         return JSONResponse({"requestId": job.id})
 
     async def generate_from_image(self, request: Request) -> Response:
         owner = self.authenticate(request)
         body = await self.body(request, "generate-from-image")
         validation.check_image_url(body["url"])
-        job = orders.generate(self.ctx, owner, body, kind="image")
+        job = orders.generate(self.ctx, owner, body, kind="image", faults=planned_faults(request))
         return JSONResponse({"requestId": job.id})
 
     async def get_status(self, request: Request) -> Response:

@@ -14,7 +14,7 @@ from mockluma.app.admin_faults import check_failure_kinds
 from mockluma.engine.callbacks import Inbox, Received
 
 if TYPE_CHECKING:
-    from mockluma.handle import MockLuma
+    from mockluma.handle.mock import MockLuma
 
 
 class FaultControl:

@@ -27,13 +27,13 @@ import httpx
 from mockluma.app import SURFACES, create_app, make_clock, make_limiter, starting_balances
 from mockluma.app.admin_faults import check_failure_kinds
 from mockluma.config import Config, ConfigError, build_config, unknown_name
-from mockluma.controls import CallbackInbox, FaultControl
 from mockluma.engine.callbacks import Attempt, Inbox
 from mockluma.engine.journal import Journal
 from mockluma.engine.simulation import Simulation
-from mockluma.server import LoopThread, ThreadedServer
+from mockluma.handle.controls import CallbackInbox, FaultControl
+from mockluma.handle.server import LoopThread, ThreadedServer
+from mockluma.handle.transports import SyncASGITransport
 from mockluma.surfaces import Context
-from mockluma.transports import SyncASGITransport
 
 TEST_DEFAULTS: dict[str, Any] = {
     "clock": "manual",
