@@ -29,6 +29,7 @@ from mockluma.app.faults import TRANSPORT_KEY, FaultLayer, find_transport
 from mockluma.app.headers import SurfaceHeadersMiddleware
 from mockluma.app.journaling import JournalMiddleware
 from mockluma.app.media import media_routes
+from mockluma.app.openapi import openapi_routes
 from mockluma.app.strict import strict_middleware
 from mockluma.app.ticker import run_ticker
 from mockluma.config import Config, ConfigError, build_config
@@ -175,6 +176,7 @@ def create_app(config: Config | None = None) -> Starlette:
         *fault_routes(ctx, SURFACES, ADMIN_DIALECT),
         *callback_routes(ctx, ADMIN_DIALECT),
         *media_routes(ctx),
+        *openapi_routes(SURFACES),
     ]
     control.extend(
         IndexedMount(f"/{surface.name}", list(surface.side_routes(ctx)))

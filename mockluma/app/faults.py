@@ -56,7 +56,17 @@ TRANSPORT_KEY = "mockluma.transport"
 # the user out of the call that removes it. Media, uploads and storage routes stay in scope.
 _CONTROL_PATHS = tuple(
     f"/_mockluma/{name}"
-    for name in ("health", "reset", "clock", "journal", "faults", "limits", "callbacks", "inbox")
+    for name in (
+        "health",
+        "reset",
+        "clock",
+        "journal",
+        "faults",
+        "limits",
+        "callbacks",
+        "inbox",
+        "openapi",
+    )
 )
 _BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
 _NO_TRIGGERS = Triggers()
