@@ -17,7 +17,7 @@ something (``creates=True``), which run on a live API only within ``--budget-cen
   in the account.
 
 Statuses the docs leave open (the files endpoints' codes, 404 for an unknown file) are the mock's
-choices (README, "Agents API"); the nightly run tells whether Luma agrees.
+choices (docs/apis/agents.md); the nightly run tells whether Luma agrees.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ a ``ray-flash-2`` 540p 5 s 1:1 video), priced with the mock's own price table, a
 one image serves every lifecycle check.
 
 Statuses the docs leave open (404 for an unknown id, 401 for a bad key) are the ones the mock
-chose (README, "Choices where Luma documents nothing"); a nightly run against Luma tells whether
-they hold there too.
+chose (docs/apis/dream-machine.md, "Choices where Luma documents nothing"); a nightly run
+against Luma tells whether they hold there too.
 """
 
 from __future__ import annotations
