@@ -107,16 +107,17 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
     ``quiet``."""
     import uvicorn
 
-    from mockluma.app import SURFACES, create_app, surface_for
+    from mockluma.app import SURFACES, create_app, surface_index
     from mockluma.app.request_log import RequestLogMiddleware, RequestLogWriter
     from mockluma.handle.server import uvicorn_stack
 
     app: Any = create_app(config)
     writer: RequestLogWriter | None = None
     if not quiet:
+        surfaces = surface_index(SURFACES)
 
         def api_of(path: str) -> str | None:
-            surface = surface_for(path)
+            surface = surfaces.find(path)
             return None if surface is None else surface.name
 
         writer = RequestLogWriter(

@@ -125,6 +125,28 @@ def test_status_is_coloured_on_a_terminal_only() -> None:
     coloured.stop()
 
 
+def test_repeated_polls_reuse_the_line_but_not_the_time_or_duration() -> None:
+    writer = _writer()[0]
+    path = "/dream-machine/v1/generations/0b5f6a3e-0d5b-4b7e-9d1f-3f3a8c1e2b4d"
+    first = writer.format((0.5, "GET", path, b"", 200, 0.0012, b"", b"", None))
+    second = writer.format((1.25, "GET", path, b"", 200, 0.0034, b"", b"", None))
+    failed = writer.format((1.5, "GET", path, b"", 404, 0.001, b"", b"", "[fault x: error=404]"))
+    writer.stop()
+    assert (
+        first.split(" ", 1)[1]
+        == f"dream-machine GET {path} 200 1.2ms gen=0b5f6a3e-0d5b-4b7e-9d1f-3f3a8c1e2b4d"
+    )
+    assert (
+        second.split(" ", 1)[1]
+        == f"dream-machine GET {path} 200 3.4ms gen=0b5f6a3e-0d5b-4b7e-9d1f-3f3a8c1e2b4d"
+    )
+    assert first.split(" ")[0].endswith(".500")
+    assert second.split(" ")[0].endswith(".250")
+    assert failed.endswith(
+        " 404 1.0ms gen=0b5f6a3e-0d5b-4b7e-9d1f-3f3a8c1e2b4d [fault x: error=404]"
+    )
+
+
 @pytest.mark.parametrize(
     ("path", "query", "request_head", "response_head", "expected"),
     [

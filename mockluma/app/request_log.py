@@ -110,10 +110,15 @@ class RequestLogMiddleware:
 def generation_id(path: str, query: bytes, request_head: bytes, response_head: bytes) -> str | None:
     """The id an exchange is about: a UUID in the path or query, else the ``id`` (``requestId``,
     ``task_id``, ``slug``) of its response or request body."""
-    found = _UUID.search(path.encode("latin-1")) or _UUID.search(query)
+    for segment in reversed(path.split("/")):
+        if len(segment) == 36 and segment.count("-") == 4:  # cheaper than a regex, per line
+            return segment
+    found = _UUID.search(query) if query else None
     if found:
         return found.group().decode("ascii")
     for head in (response_head, request_head):
+        if not head:
+            continue
         match = _ID_FIELD.search(head) or _UUID.search(head)
         if match:
             return (match.group(1) if match.re is _ID_FIELD else match.group()).decode(
@@ -148,6 +153,8 @@ class RequestLogWriter:
         interval: float = 0.05,
     ) -> None:
         self.interval = interval
+        self._second, self._clock = -1, ""
+        self._lines: dict[tuple[str, str, bytes, int, str | None], tuple[str, str, bool]] = {}
         self.queue: queue.SimpleQueue[Entry | None] = queue.SimpleQueue()
         self.stream = stream
         self.find_api = find_api
@@ -188,11 +195,9 @@ class RequestLogWriter:
 
     def format(self, entry: Entry) -> str:
         at, method, path, query, status, seconds, request_head, response_head, applied = entry
-        api = self.find_api(path) or ("media" if path.startswith("/_mockluma/media/") else "admin")
-        gen = generation_id(path, query, request_head, response_head)
-        shown_path = f"{path}?{query.decode('latin-1')}" if query else path
         milliseconds = seconds * 1000
         if self.log_format == "json":
+            api, shown_path, gen = self._fields(path, query, request_head, response_head)
             return json.dumps(
                 {
                     "time": datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds"),
@@ -206,18 +211,55 @@ class RequestLogWriter:
                 },
                 separators=(",", ":"),
             )
-        clock = time.strftime("%H:%M:%S", time.localtime(at)) + f".{int(at * 1000) % 1000:03d}"
-        extra = (f" gen={gen}" if gen else "") + (f" {applied}" if applied else "")
+        second = int(at)
+        if second != self._second:  # one strftime per second, not per line
+            self._second, self._clock = second, time.strftime("%H:%M:%S", time.localtime(at))
+        # A client polls the same path over and over: the line around the duration is built
+        # once per (method, path, query, status, applied) when the path or query names the id.
+        key = (method, path, query, status, applied)
+        parts = self._lines.get(key)
+        if parts is None:
+            parts = self._parts(method, path, query, status, applied, request_head, response_head)
+            if parts[2]:
+                if len(self._lines) >= 4096:
+                    self._lines.clear()
+                self._lines[key] = parts
+        head, tail, _ = parts
+        dim = _DIM if self.colour else ""
+        return f"{dim}{self._clock}.{int(at * 1000) % 1000:03d}{head}{milliseconds:.1f}ms{tail}"
+
+    def _fields(
+        self, path: str, query: bytes, request_head: bytes, response_head: bytes
+    ) -> tuple[str, str, str | None]:
+        api = self.find_api(path) or ("media" if path.startswith("/_mockluma/media/") else "admin")
+        shown_path = f"{path}?{query.decode('latin-1')}" if query else path
+        return api, shown_path, generation_id(path, query, request_head, response_head)
+
+    def _parts(
+        self,
+        method: str,
+        path: str,
+        query: bytes,
+        status: int,
+        applied: str | None,
+        request_head: bytes,
+        response_head: bytes,
+    ) -> tuple[str, str, bool]:
+        """The text before and after the duration, and whether it may be reused (the id came
+        from the path or the query, not from a body)."""
+        api, shown_path, gen = self._fields(path, query, request_head, response_head)
+        reusable = gen is not None and generation_id(path, query, b"", b"") == gen
         if not self.colour:
-            return f"{clock} {api} {method} {shown_path} {status} {milliseconds:.1f}ms{extra}"
+            extra = (f" gen={gen}" if gen else "") + (f" {applied}" if applied else "")
+            return f" {api} {method} {shown_path} {status} ", extra, reusable
         shade = _STATUS_COLOURS.get(status // 100, "")
-        applied_text = f" {_MAGENTA}{applied}{_RESET}" if applied else ""
-        return (
-            f"{_DIM}{clock}{_RESET} {api} {_BOLD}{method}{_RESET} {shown_path} "
-            f"{shade}{status}{_RESET} {_DIM}{milliseconds:.1f}ms{_RESET}"
+        head = f"{_RESET} {api} {_BOLD}{method}{_RESET} {shown_path} {shade}{status}{_RESET} {_DIM}"
+        tail = (
+            _RESET
             + (f" gen={gen}" if gen else "")
-            + applied_text
+            + (f" {_MAGENTA}{applied}{_RESET}" if applied else "")
         )
+        return head, tail, reusable
 
 
 def describe_applied(
