@@ -99,7 +99,26 @@ def _parser() -> argparse.ArgumentParser:
         "--quiet", action="store_true", help="no request log (the banner is still printed)"
     )
     contract_cli.add_parser(commands)
+    commands.add_parser(
+        "surfaces",
+        help="list the simulated APIs",
+        description="List each simulated API: its name, where the mock serves it, the real API "
+        "it stands for, and the variable that holds a key for the real one.",
+    )
     return parser
+
+
+def list_surfaces() -> None:
+    """Print every surface of the registry, one block each."""
+    from mockluma.surfaces import registry
+
+    for surface in registry.surfaces():
+        print(f"{surface.name}: {surface.title or surface.name}")
+        for prefix in surface.prefixes:
+            real = surface.real_url(prefix)
+            print(f"  {prefix}" + (f"  (real: {real})" if real else ""))
+        if surface.key_env:
+            print(f"  key: ${surface.key_env}")
 
 
 def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> None:
@@ -107,17 +126,18 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
     ``quiet``."""
     import uvicorn
 
-    from mockluma.app import SURFACES, create_app, surface_index
+    from mockluma.app import create_app, surface_index
     from mockluma.app.request_log import RequestLogMiddleware, RequestLogWriter
     from mockluma.handle.server import uvicorn_stack
 
     app: Any = create_app(config)
+    surfaces = app.state.mockluma.surfaces
     writer: RequestLogWriter | None = None
     if not quiet:
-        surfaces = surface_index(SURFACES)
+        index = surface_index(surfaces)
 
         def api_of(path: str) -> str | None:
-            surface = surfaces.find(path)
+            surface = index.find(path)
             return None if surface is None else surface.name
 
         writer = RequestLogWriter(
@@ -144,7 +164,7 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
     host = f"[{config.host}]" if family == socket.AF_INET6 else config.host
     base = f"http://{host}:{port}"
     print(f"mockluma {__version__} listening on {base}")
-    for surface in SURFACES:
+    for surface in surfaces:
         for prefix in surface.prefixes:
             if not prefix.startswith("/_mockluma"):  # storage hosts are not API roots
                 print(f"  {surface.name:<14} {base}{prefix}")
@@ -194,6 +214,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "contract":
         raise SystemExit(contract_cli.run(args))
+    if args.command == "surfaces":
+        list_surfaces()
+        return
     serve_only = ("command", "log_format", "quiet")  # request-log options, not settings
     overrides = {key: value for key, value in vars(args).items() if key not in serve_only}
     try:

@@ -1,36 +1,27 @@
 """The one frozen configuration object, and the one place it is built.
 
-Precedence, lowest first: the defaults below < ``MOCKLUMA_*`` environment variables < explicit
-overrides (CLI flags, fixture arguments). Every value is checked here, so the rest of the code
-can trust it; a bad value raises :class:`ConfigError` naming the setting.
+Precedence, lowest first: the defaults below < the caller's ``defaults`` (the handle's and the
+pytest plugin's) < a scenario file's settings < ``MOCKLUMA_*`` environment variables < explicit
+overrides (CLI flags, fixture arguments). :func:`with_settings` changes a built configuration
+through the same checks (the handle's ``reset(**settings)``). Every value is checked here, so
+the rest of the code can trust it; a bad value raises :class:`ConfigError` naming the setting.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockluma._names import unknown_name as unknown_name
 from mockluma.engine.faults import Rule
 from mockluma.engine.limits import Limit
 from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.timing import TimingMode
 from mockluma.errors import ConfigError as ConfigError
-
-
-def unknown_name(name: str, known: Iterable[str], what: str = "setting") -> str:
-    """The sentence for a misspelt name: "Unknown setting 'progresion' — did you mean
-    'progression'?", or the known names when none is close."""
-    choices = sorted(known)
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    if close:
-        return f"Unknown {what} {name!r} — did you mean {close[0]!r}?"
-    return f"Unknown {what} {name!r}; the {what}s are: {', '.join(choices)}."
-
 
 CLOCK_MODES = ("real", "manual")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -193,14 +184,17 @@ def _parse(name: str, raw: str, origin: str) -> Any:
 def build_config(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Config:
-    """Merge defaults, ``MOCKLUMA_*`` variables and ``overrides`` into one :class:`Config`.
+    """Merge ``defaults``, a scenario file, ``MOCKLUMA_*`` variables and ``overrides`` into one
+    :class:`Config`.
 
     ``None`` values in ``overrides`` mean "not given" and leave the lower layer in force.
     """
     environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
     names = [f.name for f in dataclasses.fields(Config)]
+    values = _given(defaults or {}, names)
     scenario = (overrides or {}).get("scenario") or environ.get("MOCKLUMA_CONFIG")
     if scenario:
         values.update(_scenario_settings(scenario))
@@ -211,7 +205,23 @@ def build_config(
         raw = environ.get(variable)
         if raw is not None and raw != "":
             values[name] = _parse(name, raw, variable)
-    for name, value in (overrides or {}).items():
+    values.update(_given(overrides or {}, names))
+    return Config(**values)
+
+
+def with_settings(config: Config, settings: Mapping[str, Any]) -> Config:
+    """``config`` with ``settings`` changed, each read and checked as :func:`build_config`
+    does; the environment is not consulted again."""
+    kept = {field.name: getattr(config, field.name) for field in dataclasses.fields(Config)}
+    kept.pop("scenario")
+    changed = build_config(settings, environ={}, defaults=kept)
+    return dataclasses.replace(changed, scenario=config.scenario)
+
+
+def _given(settings: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
+    """Settings given as Python values (or text), read into what :class:`Config` holds."""
+    values: dict[str, Any] = {}
+    for name, value in settings.items():
         if name not in names:
             raise ConfigError(unknown_name(name, names))
         if value is None or name == "scenario":
@@ -225,7 +235,7 @@ def build_config(
         elif name == "appypie_statuses" and not isinstance(value, str):
             value = tuple(value)
         values[name] = value
-    return Config(**values)
+    return values
 
 
 def _scenario_settings(path: str) -> dict[str, Any]:

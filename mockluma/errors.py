@@ -10,7 +10,7 @@
     │   ├── InsufficientCredits   the account cannot pay for the job
     │   └── RateLimited           a create refused by a per-minute or concurrency limit
     ├── DeliveryFailed            a callback receiver was unreachable or did not answer in time
-    ├── ApiError                  an answer in a surface's own error dialect
+    ├── ApiError                  an answer in a surface's own error dialect (see below)
     └── ContractError             checking a contract went wrong, or found a break
         ├── ContractViolation     (AssertionError) strict mode: a response breaks its contract
         ├── CheckFailed           (AssertionError) a contract check found the target breaking it
@@ -24,19 +24,20 @@ base (``except ValueError`` still catches a :class:`ConfigError`). Each is also 
 the module that raises it (``mockluma.config.ConfigError``, ``mockluma.engine.errors.JobNotFound``,
 ``mockluma.web.ApiError``...).
 
-This module sits below every layer, the engine included, and imports nothing from mockluma at
-run time: an exception can be raised anywhere and caught anywhere above.
+This module sits below every layer, the engine included, and imports nothing at run time: an
+exception can be raised anywhere and caught anywhere above. One class of the tree lives
+elsewhere for that reason: :class:`~mockluma.web.errors.ApiError` renders itself as a Starlette
+response, and the engine never imports Starlette, so it is defined in
+:mod:`mockluma.web.errors` (a :class:`MockLumaError` all the same).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from starlette.responses import Response
-
     from mockluma.schemas.conformance import Finding
 
 
@@ -119,25 +120,6 @@ class DeliveryFailed(MockLumaError):
     """The receiver could not be reached or did not answer in time."""
 
 
-# -- answers ---------------------------------------------------------------------------------
-
-
-class ApiError(MockLumaError):
-    """A response in a surface's own error dialect, raised from anywhere in a handler."""
-
-    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(f"{status}: {body!r}")
-        self.status = status
-        self.body = body
-        self.headers = dict(headers or {})
-
-    def response(self) -> Response:
-        # Imported here so that this module, which the engine imports, stays free of Starlette.
-        from starlette.responses import JSONResponse
-
-        return JSONResponse(self.body, status_code=self.status, headers=self.headers)
-
-
 # -- contracts -------------------------------------------------------------------------------
 
 
@@ -175,7 +157,6 @@ class UnsupportedSchema(ContractError, ValueError):
 
 
 __all__ = [
-    "ApiError",
     "CheckFailed",
     "CheckSkipped",
     "ConfigError",

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from mockluma.config import unknown_name
+from mockluma._names import unknown_name
 from mockluma.engine.fault_rules import (
     parse_rule,
 )

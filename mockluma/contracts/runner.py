@@ -19,7 +19,7 @@ import secrets
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 
@@ -30,9 +30,16 @@ from mockluma.errors import UnknownSurface as UnknownSurface
 from mockluma.errors import UnreachableMount as UnreachableMount
 from mockluma.schemas.conformance import Finding
 from mockluma.schemas.route_schemas import route_map
+from mockluma.surfaces import registry
 
-KNOWN_SURFACES = ("dream-machine", "agents", "captures", "appypie", "umami")
-"""Every surface the runner will know; ``all`` runs those that have a contract module."""
+
+def __getattr__(name: str) -> Any:
+    # KNOWN_SURFACES was a fixed tuple; it now reads the surface registry.
+    if name == "KNOWN_SURFACES":
+        return registry.names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 MOCK_API_KEY = "luma-api-contract-runner"
 """The one key the in-process mock accepts; shaped as every surface wants it (the Agents API
 refuses keys that do not start with ``luma-api-``)."""
@@ -81,13 +88,14 @@ def select(surface: str) -> list[SurfaceContract]:
         return list(available.values())
     if surface in available:
         return [available[surface]]
-    if surface in KNOWN_SURFACES:
+    known = registry.names()
+    if surface in known:
         raise UnknownSurface(
             f"There are no contract checks for {surface!r} yet; "
             f"checks exist for: {', '.join(available)}."
         )
     raise UnknownSurface(
-        f"Unknown surface {surface!r}; choose one of {', '.join((*KNOWN_SURFACES, 'all'))}."
+        f"Unknown surface {surface!r}; choose one of {', '.join((*known, 'all'))}."
     )
 
 
@@ -151,11 +159,10 @@ def run_against_mock(
     surface: str, *, only: Collection[str] | None = None, on_result: OnResult | None = None
 ) -> Report:
     """Run the checks of ``surface`` (or ``all``) against a fresh in-process mock."""
-    from mockluma.app import SURFACES
     from mockluma.handle.mock import IN_PROCESS_URL, MockLuma
 
     chosen = select(surface)
-    mounted = {mounted.name: mounted for mounted in SURFACES}
+    mounted = {mounted.name: mounted for mounted in registry.surfaces()}
     report = Report(target="the in-process mock", live=False, budget_cents=None)
     with MockLuma(
         in_process=True,
@@ -235,10 +242,8 @@ def run_against_server(
             "--surface all checks the in-process mock; to check a server, name one surface "
             "and give its base URL."
         )
-    from mockluma.app import SURFACES
-
     (contract,) = select(surface)
-    prefix = next((s.prefix for s in SURFACES if s.name == contract.surface), "")
+    prefix = registry.get(contract.surface).prefix
     mounts = mount_urls(contract.surface, base_url, prefix)
     budget = Budget(limit=budget_cents)
     report = Report(target=base_url, live=True, budget_cents=budget_cents)
@@ -286,8 +291,6 @@ def probe_mockluma(
 
     Any other answer (a 404 from Luma's API, no server at all) means "not mockluma".
     """
-    from mockluma.app import SURFACES
-
     url = httpx.URL(base_url)
     root = str(url.copy_with(path="/", query=None, fragment=None)).rstrip("/")
     try:
@@ -299,7 +302,9 @@ def probe_mockluma(
     if not isinstance(health, dict) or health.get("status") != "ok" or "seed" not in health:
         return None
     path = url.path.rstrip("/")
-    surface = next((s.name for s in SURFACES for prefix in s.prefixes if prefix == path), None)
+    surface = next(
+        (s.name for s in registry.surfaces() for prefix in s.prefixes if prefix == path), None
+    )
     return MockServer(
         root=root,
         version=str(health.get("version", "")),
@@ -324,10 +329,8 @@ def run_against_mockluma(
     real, so a lifecycle takes milliseconds. Unless ``api_key`` is given, the run uses a key of
     its own (fresh balance, no rate-limit history) and resets that key's state at the end.
     """
-    from mockluma.app import SURFACES
-
     chosen = select(surface)
-    prefixes = {mounted.name: mounted.prefix for mounted in SURFACES}
+    prefixes = {mounted.name: mounted.prefix for mounted in registry.surfaces()}
     key = api_key or f"{MOCK_API_KEY}-{secrets.token_hex(4)}"
     report = Report(
         target=f"mockluma {server.version} at {server.root}", live=False, budget_cents=None
@@ -392,7 +395,7 @@ def mount_urls(surface: str, base_url: str, prefix: str) -> dict[str, str]:
     return {mount: root + mount for mount in others}
 
 
-__all__ = [
+__all__ = [  # noqa: F822 (KNOWN_SURFACES comes from __getattr__)
     "KNOWN_SURFACES",
     "MockServer",
     "Report",

@@ -18,7 +18,7 @@ mockluma itself imports from the module that does the job.
 
 from __future__ import annotations
 
-from mockluma.web.auth import bearer_token, note_api_key
+from mockluma.web.auth import bearer_token
 from mockluma.web.bodies import read_body, read_json
 from mockluma.web.errors import ApiError, Dialect
 from mockluma.web.json_cache import JsonBodies, json_bytes
@@ -35,7 +35,6 @@ __all__ = [
     "is_presigned",
     "json_bytes",
     "media_url",
-    "note_api_key",
     "presign",
     "presign_refusal",
     "read_body",

@@ -6,9 +6,29 @@ malformed document) is answered in that API's own error shape.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-from mockluma.errors import ApiError as ApiError
+from starlette.responses import JSONResponse, Response
+
+from mockluma.errors import MockLumaError
+
+
+class ApiError(MockLumaError):
+    """A response in a surface's own error dialect, raised from anywhere in a handler.
+
+    Part of the tree of :mod:`mockluma.errors`, but defined here: it renders itself as a
+    Starlette response, and that module, which the engine imports, stays free of Starlette.
+    """
+
+    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(f"{status}: {body!r}")
+        self.status = status
+        self.body = body
+        self.headers = dict(headers or {})
+
+    def response(self) -> Response:
+        return JSONResponse(self.body, status_code=self.status, headers=self.headers)
 
 
 class Dialect(Protocol):

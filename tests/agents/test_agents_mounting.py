@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-import mockluma.app
 from mockluma.handle import MockLuma
 from mockluma.surfaces import Context, Surface
 from mockluma.surfaces.agents import AGENTS
@@ -58,12 +57,9 @@ NESTED = Surface(
     [(DREAM_MACHINE, AGENTS, NESTED), (NESTED, AGENTS, DREAM_MACHINE)],
     ids=["nested-last", "nested-first"],
 )
-def test_the_longest_prefix_owns_its_paths(
-    monkeypatch: pytest.MonkeyPatch, order: tuple[Surface, ...]
-) -> None:
-    monkeypatch.setattr(mockluma.app, "SURFACES", order)
+def test_the_longest_prefix_owns_its_paths(order: tuple[Surface, ...]) -> None:
     with (
-        MockLuma(in_process=True) as mock,
+        MockLuma(in_process=True, surfaces=order) as mock,
         httpx.Client(transport=mock.sync_transport(), base_url=mock.url) as client,
     ):
         assert client.get("/v1/luma-ai/ping").json() == {"surface": "nested"}

@@ -18,12 +18,12 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from mockluma import MockLuma
-from mockluma.app import SURFACES
 from mockluma.schemas.openapi import openapi_document
 from mockluma.schemas.route_schemas import route_map, surfaces_with_maps
+from mockluma.surfaces import registry
 
 APIS = surfaces_with_maps()
-PREFIXES = {surface.name: surface.prefix for surface in SURFACES}
+PREFIXES = {surface.name: surface.prefix for surface in registry.surfaces()}
 
 
 @pytest.fixture(scope="module")

@@ -71,7 +71,6 @@ def request_id_and_api_version_are_sent(answer: Answer) -> Finding | None:
 
 CONTRACT = SurfaceContract(
     "agents",
-    api_key_env="LUMA_AGENTS_API_KEY",
     sdk_types=SDK_TYPES,
     response_checks=(request_id_and_api_version_are_sent,),
 )

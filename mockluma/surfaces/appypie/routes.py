@@ -19,13 +19,16 @@ from mockluma.engine.errors import JobNotFound
 from mockluma.surfaces import Context
 from mockluma.surfaces.appypie import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.appypie.errors import DIALECT
-from mockluma.web.auth import note_api_key
+from mockluma.web.auth import header_or_query_key
 from mockluma.web.bodies import read_json
 from mockluma.web.planned_faults import planned_faults
 from mockluma.web.urls import base_url_of
 
 KEY_HEADER = "ocp-apim-subscription-key"
 KEY_QUERY = "subscription-key"
+# Azure API Management, which the header name comes from, also takes the key as a query
+# parameter.
+read_key = header_or_query_key(KEY_HEADER, KEY_QUERY)
 
 
 class AppyPieRoutes:
@@ -46,13 +49,9 @@ class AppyPieRoutes:
     # -- pipeline steps -------------------------------------------------------------------
 
     def authenticate(self, request: Request) -> str:
-        # Azure API Management, which the header name comes from, also takes the key as a
-        # query parameter.
-        key = request.headers.get(KEY_HEADER) or request.query_params.get(KEY_QUERY) or ""
-        key = key.strip()
+        key = read_key(request.scope)
         if not key:
             raise DIALECT.error(401, errors.MISSING_KEY)
-        note_api_key(request, key)
         keys = self.ctx.config.api_keys
         if keys and key not in keys:
             raise DIALECT.error(401, errors.INVALID_KEY)
