@@ -95,6 +95,22 @@ def test_a_trigger_and_a_fault_rule_are_named_on_their_line(
     assert fault.endswith("[fault boom: error=503]")
 
 
+def test_a_connection_dropped_by_a_fault_is_logged_without_a_status(
+    logged_client: tuple[httpx.Client, RequestLogWriter, io.StringIO],
+) -> None:
+    client, writer, stream = logged_client
+    client.post(
+        "http://mockluma.test/_mockluma/faults",
+        json={"match": {"path": "*/credits"}, "network": "reset"},
+    )
+    with pytest.raises(httpx.TransportError):
+        client.get(f"{DM}/credits", headers=KEY)
+    writer.stop()
+    dropped = stream.getvalue().splitlines()[-1]
+    assert " dream-machine GET /dream-machine/v1/credits --- " in dropped
+    assert dropped.endswith("[fault rule-1: network=reset]")  # an unnamed rule gets a name
+
+
 def test_json_lines_carry_every_field() -> None:
     writer, stream = _writer("json")
     writer.queue.put(

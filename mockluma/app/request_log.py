@@ -204,7 +204,7 @@ class RequestLogWriter:
                     "api": api,
                     "method": method,
                     "path": shown_path,
-                    "status": status,
+                    "status": status or None,
                     "duration_ms": round(milliseconds, 3),
                     "generation_id": gen,
                     "applied": applied,
@@ -249,11 +249,12 @@ class RequestLogWriter:
         from the path or the query, not from a body)."""
         api, shown_path, gen = self._fields(path, query, request_head, response_head)
         reusable = gen is not None and generation_id(path, query, b"", b"") == gen
+        shown = str(status) if status else "---"  # no answer at all (a network fault)
         if not self.colour:
             extra = (f" gen={gen}" if gen else "") + (f" {applied}" if applied else "")
-            return f" {api} {method} {shown_path} {status} ", extra, reusable
+            return f" {api} {method} {shown_path} {shown} ", extra, reusable
         shade = _STATUS_COLOURS.get(status // 100, "")
-        head = f"{_RESET} {api} {_BOLD}{method}{_RESET} {shown_path} {shade}{status}{_RESET} {_DIM}"
+        head = f"{_RESET} {api} {_BOLD}{method}{_RESET} {shown_path} {shade}{shown}{_RESET} {_DIM}"
         tail = (
             _RESET
             + (f" gen={gen}" if gen else "")
