@@ -11,6 +11,7 @@ import contextlib
 import socket
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from mockluma._version import __version__
 from mockluma.config import CLOCK_MODES, LOG_LEVELS, Config, ConfigError, build_config
@@ -23,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockluma", description="A simulated Luma backend for tests and local development."
     )
+    parser.add_argument("--version", action="version", version=f"mockluma {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
@@ -106,6 +108,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="start from this snapshot (a JSON file from GET /_mockluma/state)",
     )
+    serve.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="the request log's lines: text (default; coloured on a terminal) or json",
+    )
+    serve.add_argument(
+        "--quiet", action="store_true", help="no request log (the banner is still printed)"
+    )
     contract_cli.add_parser(commands)
     commands.add_parser(
         "surfaces",
@@ -130,17 +141,32 @@ def list_surfaces() -> None:
             print(f"  key: ${surface.key_env}")
 
 
-def serve(config: Config) -> None:
-    """Run the server in the foreground until interrupted."""
+def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> None:
+    """Run the server in the foreground until interrupted, logging each request unless
+    ``quiet``."""
     import uvicorn
 
-    from mockluma.app import create_app
+    from mockluma.app import create_app, surface_index
+    from mockluma.app.request_log import RequestLogMiddleware, RequestLogWriter
     from mockluma.handle.server import uvicorn_stack
 
     try:
-        app = create_app(config)
+        app: Any = create_app(config)
     except ConfigError as exc:
         raise SystemExit(f"mockluma: {exc}") from None
+    surfaces = app.state.mockluma.surfaces
+    writer: RequestLogWriter | None = None
+    if not quiet:
+        index = surface_index(surfaces)
+
+        def api_of(path: str) -> str | None:
+            surface = index.find(path)
+            return None if surface is None else surface.name
+
+        writer = RequestLogWriter(
+            sys.stdout, api_of, log_format="json" if log_format == "json" else "text"
+        )
+        app = RequestLogMiddleware(app, writer.queue.put)
     # Bind first, so that port 0 resolves to a real port before anything is printed.
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -161,7 +187,7 @@ def serve(config: Config) -> None:
     host = f"[{config.host}]" if family == socket.AF_INET6 else config.host
     base = f"http://{host}:{port}"
     print(f"mockluma {__version__} listening on {base}")
-    for surface in app.state.mockluma.surfaces:
+    for surface in surfaces:
         for prefix in surface.prefixes:
             if not prefix.startswith("/_mockluma"):  # storage hosts are not API roots
                 print(f"  {surface.name:<14} {base}{prefix}")
@@ -182,13 +208,16 @@ def serve(config: Config) -> None:
     limits = "on" if config.rate_limits else "off"
     triggers = "on" if config.triggers else "off"
     loop, http = uvicorn_stack()
+    strict = "on" if config.strict else "off (--strict checks every response)"
     print(
         f"rate limits: {limits}, in-band triggers: {triggers}, input media: "
-        f"{config.input_media}. Served with {loop} and {http}."
+        f"{config.input_media}, strict mode: {strict}."
     )
-    print("Press Ctrl-C to stop.", flush=True)
+    print(f"Served with {loop} and {http}.")
+    log = "off (--quiet)" if quiet else f"{log_format}, one line per request"
+    print(f"Request log: {log}. Press Ctrl-C to stop.", flush=True)
     # "auto": uvloop and httptools when installed (the `fast` extra), asyncio and h11 otherwise.
-    # No access log: a line per request would cost more than the request.
+    # No uvicorn access log: the request log above says more, off the request path.
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -200,8 +229,14 @@ def serve(config: Config) -> None:
         )
     )
     # Uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal; that is a clean stop.
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run(sockets=[sock])
+    if writer is not None:
+        writer.start()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
+    finally:
+        if writer is not None:
+            writer.stop()
     print("mockluma stopped.", flush=True)
 
 
@@ -214,13 +249,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "surfaces":
         list_surfaces()
         return
-    overrides = {key: value for key, value in vars(args).items() if key != "command"}
+    serve_only = ("command", "log_format", "quiet")  # request-log options, not settings
+    overrides = {key: value for key, value in vars(args).items() if key not in serve_only}
     try:
         config = build_config(overrides)
     except ConfigError as exc:
         raise SystemExit(f"mockluma: {exc}") from None
     if args.command == "serve":
-        serve(config)
+        serve(config, log_format=args.log_format, quiet=args.quiet)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockluma._names import unknown_name as unknown_name
 from mockluma.engine.faults import Rule
 from mockluma.engine.input_media import MODES as INPUT_MEDIA_MODES
 from mockluma.engine.limits import Limit
@@ -240,7 +241,7 @@ def _given(settings: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, value in settings.items():
         if name not in names:
-            raise ConfigError(f"Unknown setting {name!r}; known settings: {', '.join(names)}.")
+            raise ConfigError(unknown_name(name, names))
         if value is None or name == "scenario":
             continue
         if name in ("faults", "limits"):

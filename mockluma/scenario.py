@@ -7,12 +7,14 @@ name the file, the line and the key at fault, so a typo is found without reading
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from mockluma._names import unknown_name
 from mockluma.engine.fault_rules import (
     parse_rule,
 )
@@ -36,6 +38,15 @@ def load_scenario(path: str | Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"Cannot read the scenario file {path}: {exc.strerror}.") from None
+    if path.suffix.lower() == ".json":
+        # YAML would take JSON with a trailing comma (or comments); a .json file must be JSON.
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            hint = " (a trailing comma?)" if text[: exc.pos].rstrip().endswith(",") else ""
+            raise ScenarioError(
+                f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}{hint}."
+            ) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         document = yaml.safe_load(text)
@@ -111,6 +122,11 @@ def _check(schema: str, document: Any, where: Any) -> None:
         if extra:
             at = (*at, extra[0])
             key = f"{key}.{extra[0]}" if at[:-1] else extra[0]
+        if extra and known:
+            what = "setting" if schema == SCENARIO_SCHEMA and len(at) == 1 else "key"
+            parent = error.json_path.removeprefix("$").lstrip(".")
+            inside = f"at {parent}: " if parent else ""
+            raise ScenarioError(f"{where(at)}: {inside}{unknown_name(extra[0], known, what)}")
     raise ScenarioError(f"{where(at)}: at {key}: {error.message}.")
 
 

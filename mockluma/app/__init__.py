@@ -31,6 +31,7 @@ from mockluma.app.headers import SurfaceHeadersMiddleware
 from mockluma.app.input_media import HttpFetcher, own_media
 from mockluma.app.journaling import JournalMiddleware
 from mockluma.app.media import media_routes
+from mockluma.app.openapi import openapi_routes
 from mockluma.app.state import keep_saving, load, open_state, save_changes, state_routes
 from mockluma.app.strict import strict_middleware
 from mockluma.app.ticker import run_ticker
@@ -242,6 +243,7 @@ def create_app(
         *callback_routes(ctx, ADMIN_DIALECT),
         *state_routes(ctx, ctx.surfaces, ADMIN_DIALECT),
         *media_routes(ctx),
+        *openapi_routes(ctx.surfaces),
     ]
     control.extend(
         IndexedMount(f"/{surface.name}", list(surface.side_routes(ctx)))

@@ -43,7 +43,16 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
         }
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "version": __version__, "seed": ctx.config.seed})
+        return JSONResponse(
+            {
+                "status": "ok",
+                "service": "mockluma",
+                "version": __version__,
+                "seed": ctx.config.seed,
+                # What `mockluma contract` needs to know to check this server's key handling.
+                "any_key": not ctx.config.api_keys,
+            }
+        )
 
     async def reset(request: Request) -> Response:
         body = await _object(request, ctx)

@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockluma.app.request_log import APPLIED_KEY, describe_applied
 from mockluma.engine.faults import (
     Decision,
     Dribble,
@@ -55,7 +56,17 @@ TRANSPORT_KEY = "mockluma.transport"
 # the user out of the call that removes it. Media, uploads and storage routes stay in scope.
 _CONTROL_PATHS = tuple(
     f"/_mockluma/{name}"
-    for name in ("health", "reset", "clock", "journal", "faults", "limits", "callbacks", "inbox")
+    for name in (
+        "health",
+        "reset",
+        "clock",
+        "journal",
+        "faults",
+        "limits",
+        "callbacks",
+        "inbox",
+        "openapi",
+    )
 )
 _BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
 _NO_TRIGGERS = Triggers()
@@ -139,6 +150,15 @@ class FaultLayer:
             if book
             else Decision()
         )
+        applied = describe_applied(
+            decision.rule,
+            triggers.effect or decision.effect,
+            triggers.latency or decision.latency,
+            trigger=triggers is not _NO_TRIGGERS,
+            generation=triggers.generation,
+        )
+        if applied is not None:
+            scope[APPLIED_KEY] = applied  # for the dev server's request log
         if decision.generation or triggers.generation is not None:
             plan_faults(scope, PlannedFaults(decision.generation, triggers.generation))
         await self._apply(scope, receive, send, decision, triggers, dialect)

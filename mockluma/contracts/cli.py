@@ -41,16 +41,18 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     surfaces = registry.surfaces()
     contract.add_argument(
         "--surface",
-        required=True,
         metavar="NAME",
-        help=f"{', '.join(s.name for s in surfaces)}, or all (those with checks)",
+        help=f"{', '.join(s.name for s in surfaces)}, or all (those with checks); default all "
+        "against the in-process mock or a running mockluma, required otherwise",
     )
     contract.add_argument(
         "--base-url",
         metavar="URL",
         help=(
-            "the surface's base URL, as given to its SDK; for a gateway, the URL of its main "
-            "prefix (https://gateway.appypie.com/lumalabs-ai/v1, https://api.umamiai.xyz/v1/luma-ai)"
+            "a running mockluma (http://127.0.0.1:8000: recognised from its health endpoint, "
+            "every surface, its clock driven, nothing billed), or a surface's base URL as "
+            "given to its SDK; for a gateway, the URL of its main prefix "
+            "(https://gateway.appypie.com/lumalabs-ai/v1, https://api.umamiai.xyz/v1/luma-ai)"
         ),
     )
     variables = [s.key_env for s in surfaces if s.key_env]
@@ -94,6 +96,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         metavar="DIR",
         help="also check the recordings of `mockluma proxy --record DIR` as contract evidence",
     )
+    contract.add_argument(
+        "--live",
+        action="store_true",
+        help="treat --base-url as a live API even when it is a mockluma server (a budget, "
+        "wall-clock polls); for trying out a live run against a mock",
+    )
     contract.add_argument("--list", action="store_true", help="list the checks and exit")
     contract.add_argument("-v", "--verbose", action="store_true", help="also list passed checks")
     return contract
@@ -104,17 +112,37 @@ def run(args: argparse.Namespace, *, recorded: Callable[[Path], list[Result]] | 
 
     ``recorded`` checks a directory of recordings (``--recordings``); the CLI passes the
     proxy's, which this layer does not import."""
+    try:
+        return _run(args, recorded=recorded)
+    except BrokenPipeError:
+        # The reader went away (`mockluma contract --list | head`): stop quietly, and keep
+        # Python from complaining again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _run(args: argparse.Namespace, *, recorded: Callable[[Path], list[Result]] | None) -> int:
     from mockluma.contracts import report as reports
     from mockluma.contracts.runner import (
         UnknownSurface,
         UnreachableMount,
+        probe_mockluma,
         run_against_mock,
+        run_against_mockluma,
         run_against_server,
         select,
     )
 
+    probe = args.base_url and not args.list and not args.live
+    server = probe_mockluma(args.base_url) if probe else None
+    surface = args.surface or (server.surface if server is not None else None)
+    if surface is None:
+        if args.base_url is not None and server is None:
+            return _usage("--base-url is not a mockluma server: name its API with --surface.")
+        surface = "all"
     try:
-        chosen = select(args.surface)
+        chosen = select(surface)
         if args.list:
             for contract in chosen:
                 for check in contract.checks.values():
@@ -126,21 +154,39 @@ def run(args: argparse.Namespace, *, recorded: Callable[[Path], list[Result]] | 
         if args.base_url is None:
             if args.budget_cents:
                 return _usage("--budget-cents applies to --base-url; the mock costs nothing.")
-            report = run_against_mock(args.surface, only=args.checks)
+            _announce("the in-process mock")
+            report = run_against_mock(surface, only=args.checks, on_result=_progress)
+        elif server is not None:
+            if args.budget_cents:
+                return _usage(
+                    f"{server.root} is a mockluma server, which bills nothing: "
+                    "leave out --budget-cents."
+                )
+            if not server.any_key and not args.api_key:
+                return _usage(
+                    f"{server.root} accepts only the keys it was started with "
+                    "(--api-key): give one of them with --api-key."
+                )
+            _announce(f"mockluma {server.version} at {server.root}")
+            report = run_against_mockluma(
+                server, surface, api_key=args.api_key, only=args.checks, on_result=_progress
+            )
         else:
             env = registry.get(chosen[0].surface).key_env if len(chosen) == 1 else None
             api_key = args.api_key or (os.environ.get(env) if env else None)
             if not api_key:
                 hint = f" or set {env}" if env else ""
                 return _usage(f"--base-url needs a key: give --api-key{hint}.")
+            _announce(args.base_url)
             report = run_against_server(
-                args.surface,
+                surface,
                 base_url=args.base_url,
                 api_key=api_key,
                 budget_cents=args.budget_cents,
                 poll_interval=args.poll_interval,
                 timeout=args.timeout,
                 only=args.checks,
+                on_result=_progress,
             )
     except (UnknownSurface, UnreachableMount) as exc:
         return _usage(str(exc))
@@ -157,6 +203,19 @@ def run(args: argparse.Namespace, *, recorded: Callable[[Path], list[Result]] | 
     if args.json is not None:
         args.json.write_text(reports.to_json(report), encoding="utf-8")
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+_LABELS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "error": "ERROR"}
+
+
+def _announce(target: str) -> None:
+    print(f"Running the contract checks against {target}; one line per check:", flush=True)
+
+
+def _progress(result: Any) -> None:
+    """One line per check, as soon as it has finished (``result`` is a runner ``Result``)."""
+    label = _LABELS.get(result.outcome, result.outcome.upper())
+    print(f"  {label:<5} {result.surface}: {result.check} ({result.seconds:.2f} s)", flush=True)
 
 
 def _usage(message: str) -> int:

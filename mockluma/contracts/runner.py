@@ -5,6 +5,9 @@ Two kinds of target:
 * **the mock, in-process** (:func:`run_against_mock`): a fresh :class:`~mockluma.MockLuma` with a
   manual clock and strict mode on, reached through an ASGI transport; polls move its simulated
   clock, so a full lifecycle takes milliseconds. Spending is unlimited: it is all pretend.
+* **a running mockluma** (:func:`run_against_mockluma`), recognised by
+  :func:`probe_mockluma` from its health endpoint: every surface at its prefix, no budget,
+  polls move the server's clock through its control API.
 * **a server** (:func:`run_against_server`): a base URL and a key, such as Luma's live API.
   Polls wait on the wall clock, up to a timeout. Only free checks run unless a budget is given,
   and checks that create generations stop when it runs out.
@@ -12,8 +15,9 @@ Two kinds of target:
 
 from __future__ import annotations
 
+import secrets
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -95,8 +99,16 @@ def select(surface: str) -> list[SurfaceContract]:
     )
 
 
+OnResult = Callable[[Result], object]
+"""Called with each result as soon as its check has finished (the CLI prints a line)."""
+
+
 def run_checks(
-    contract: SurfaceContract, session: Session, *, only: Collection[str] | None = None
+    contract: SurfaceContract,
+    session: Session,
+    *,
+    only: Collection[str] | None = None,
+    on_result: OnResult | None = None,
 ) -> list[Result]:
     """Run ``contract``'s checks (or the ``only`` ones) in order; never raises for a check."""
     results = []
@@ -104,6 +116,8 @@ def run_checks(
         if only is not None and check.name not in only:
             continue
         results.append(_run_one(check, session))
+        if on_result is not None:
+            on_result(results[-1])
     return results
 
 
@@ -141,7 +155,9 @@ def _run_one(check: Check, session: Session) -> Result:
     return result("passed")
 
 
-def run_against_mock(surface: str, *, only: Collection[str] | None = None) -> Report:
+def run_against_mock(
+    surface: str, *, only: Collection[str] | None = None, on_result: OnResult | None = None
+) -> Report:
     """Run the checks of ``surface`` (or ``all``) against a fresh in-process mock."""
     from mockluma.handle.mock import IN_PROCESS_URL, MockLuma
 
@@ -179,7 +195,7 @@ def run_against_mock(surface: str, *, only: Collection[str] | None = None) -> Re
                         response_checks=contract.response_checks,
                         mounts=mount_urls(contract.surface, base_url, prefix),
                     )
-                    report.results += run_checks(contract, session, only=only)
+                    report.results += run_checks(contract, session, only=only, on_result=on_result)
                 report.spent_cents += budget.spent
                 report.spending += budget.items
         report.results += _mock_errors(luma.take_errors())
@@ -214,6 +230,7 @@ def run_against_server(
     timeout: float = 900.0,
     only: Collection[str] | None = None,
     transport: httpx.BaseTransport | None = None,
+    on_result: OnResult | None = None,
 ) -> Report:
     """Run the checks of one surface against the server at ``base_url`` (the URL its SDK takes).
 
@@ -248,9 +265,110 @@ def run_against_server(
             response_checks=contract.response_checks,
             mounts=mounts,
         )
-        report.results = run_checks(contract, session, only=only)
+        report.results = run_checks(contract, session, only=only, on_result=on_result)
     report.spent_cents = budget.spent
     report.spending = budget.items
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class MockServer:
+    """A running mockluma server, as its health endpoint describes it."""
+
+    root: str
+    """Scheme, host and port: where ``/_mockluma/`` and every surface's prefix are."""
+    version: str
+    any_key: bool
+    """The server accepts any key (``mockluma serve`` without ``--api-key``)."""
+    surface: str | None = None
+    """The surface whose prefix the base URL named, if it named one."""
+
+
+def probe_mockluma(
+    base_url: str, *, transport: httpx.BaseTransport | None = None
+) -> MockServer | None:
+    """The mockluma server at ``base_url``'s host, if its ``/_mockluma/health`` says it is one.
+
+    Any other answer (a 404 from Luma's API, no server at all) means "not mockluma".
+    """
+    url = httpx.URL(base_url)
+    root = str(url.copy_with(path="/", query=None, fragment=None)).rstrip("/")
+    try:
+        with httpx.Client(transport=transport, timeout=5.0) as client:
+            response = client.get(f"{root}/_mockluma/health")
+        health = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    if not isinstance(health, dict) or health.get("status") != "ok" or "seed" not in health:
+        return None
+    path = url.path.rstrip("/")
+    surface = next(
+        (s.name for s in registry.surfaces() for prefix in s.prefixes if prefix == path), None
+    )
+    return MockServer(
+        root=root,
+        version=str(health.get("version", "")),
+        any_key=bool(health.get("any_key", False)),
+        surface=surface,
+    )
+
+
+def run_against_mockluma(
+    server: MockServer,
+    surface: str = "all",
+    *,
+    api_key: str | None = None,
+    only: Collection[str] | None = None,
+    transport: httpx.BaseTransport | None = None,
+    on_result: OnResult | None = None,
+) -> Report:
+    """Run the checks of ``surface`` (or ``all``) against a running mockluma server.
+
+    Nothing is billed, so no budget applies and every check runs. Polls move the server's
+    clock through the control API (``POST /_mockluma/clock/advance``), whether it is manual or
+    real, so a lifecycle takes milliseconds. Unless ``api_key`` is given, the run uses a key of
+    its own (fresh balance, no rate-limit history) and resets that key's state at the end.
+    """
+    chosen = select(surface)
+    prefixes = {mounted.name: mounted.prefix for mounted in registry.surfaces()}
+    key = api_key or f"{MOCK_API_KEY}-{secrets.token_hex(4)}"
+    report = Report(
+        target=f"mockluma {server.version} at {server.root}", live=False, budget_cents=None
+    )
+    with (
+        httpx.Client(base_url=server.root, transport=transport, timeout=60.0) as control,
+        httpx.Client(transport=transport, timeout=60.0) as downloads,
+    ):
+
+        def advance(seconds: float) -> None:
+            control.post("/_mockluma/clock/advance", json={"seconds": seconds}).raise_for_status()
+
+        try:
+            for contract in chosen:
+                prefix = prefixes[contract.surface]
+                base_url = server.root + prefix
+                budget = Budget(limit=None)
+                with httpx.Client(base_url=base_url, transport=transport, timeout=60.0) as client:
+                    session = Session(
+                        surface=contract.surface,
+                        routes=route_map(contract.surface),
+                        client=client,
+                        downloads=downloads,
+                        api_key=key,
+                        pacer=SimulatedPacer(advance),
+                        budget=budget,
+                        timeout=MOCK_TIMEOUT,
+                        auth_header=contract.auth_header,
+                        response_checks=contract.response_checks,
+                        mounts=mount_urls(contract.surface, base_url, prefix),
+                        any_key=server.any_key and api_key is None,
+                    )
+                    report.results += run_checks(contract, session, only=only, on_result=on_result)
+                report.spent_cents += budget.spent
+                report.spending += budget.items
+        finally:
+            if api_key is None:
+                control.post("/_mockluma/reset", json={"api_key": key})
     return report
 
 
@@ -279,12 +397,15 @@ def mount_urls(surface: str, base_url: str, prefix: str) -> dict[str, str]:
 
 __all__ = [  # noqa: F822 (KNOWN_SURFACES comes from __getattr__)
     "KNOWN_SURFACES",
+    "MockServer",
     "Report",
     "Result",
     "UnknownSurface",
     "UnreachableMount",
     "mount_urls",
+    "probe_mockluma",
     "run_against_mock",
+    "run_against_mockluma",
     "run_against_server",
     "run_checks",
     "select",

@@ -116,8 +116,12 @@ class Session:
         auth_header: tuple[str, str] = ("Authorization", "Bearer {key}"),
         response_checks: Sequence[ResponseCheck] = (),
         mounts: Mapping[str, str] | None = None,
+        any_key: bool = False,
     ) -> None:
         self.surface = surface
+        self.any_key = any_key
+        """The target is a mockluma server that accepts any key, each as an account of its
+        own: the checks that expect a wrong key to be refused check that instead."""
         self.routes = routes
         self.client = client
         self.downloads = downloads

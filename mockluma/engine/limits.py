@@ -56,6 +56,17 @@ class Limiter:
         }
         self.enabled = enabled
         self._usage: dict[tuple[str, str, str], _Usage] = {}
+        # What it was built with, for restore(): limits changed at run time do not outlive a
+        # reset.
+        self._configured = (
+            {surface: dict(groups) for surface, groups in self.limits.items()},
+            enabled,
+        )
+
+    def restore(self) -> None:
+        """Go back to the limits and the on/off switch this limiter was built with."""
+        limits, self.enabled = self._configured
+        self.limits = {surface: dict(groups) for surface, groups in limits.items()}
 
     def limit_for(self, surface: str, group: str) -> Limit | None:
         groups = self.limits.get(surface)

@@ -15,6 +15,7 @@ With ``in_process=True`` no socket is opened; clients reach the app through
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import traceback
 from collections.abc import Callable, Coroutine, Mapping, Sequence
@@ -27,7 +28,7 @@ import httpx
 from mockluma.app import create_app, reconfigure
 from mockluma.app.admin_faults import check_failure_kinds
 from mockluma.app.state import load, snapshot
-from mockluma.config import Config, ConfigError, build_config, with_settings
+from mockluma.config import Config, ConfigError, build_config, unknown_name, with_settings
 from mockluma.engine.callbacks import Attempt, Inbox
 from mockluma.engine.journal import Journal
 from mockluma.engine.simulation import Simulation
@@ -290,6 +291,9 @@ class MockLuma:
             self._call(lambda: self._ctx.reset(api_key))
             return
         settings = _snapshot_setting(settings)
+        names = {field.name for field in dataclasses.fields(Config)}
+        for name in sorted(set(settings) - names):
+            raise ConfigError(unknown_name(name, names))
         fixed = set(settings) - PER_TEST_SETTINGS - {"load_state"}
         if fixed:
             raise ConfigError(

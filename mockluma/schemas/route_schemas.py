@@ -109,7 +109,7 @@ def route_map(surface: str) -> RouteMap:
         raise RouteMapError(
             f"Surface {surface!r} has no route map: add schemas/{surface}/"
             f"{schema_store.ROUTE_MAP_FILE} listing each of its routes and their schemas "
-            "(README, 'Contract checks', says how)."
+            "(docs/contracts.md, 'Adding a surface to the contracts', says how)."
         )
     return parse(surface, json.loads(path.read_text(encoding="utf-8")), source=str(path))
 

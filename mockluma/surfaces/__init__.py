@@ -82,9 +82,10 @@ class Context:
 
     def reset(self, owner: str | None = None) -> None:
         """Forget ``owner``'s state, or everything: jobs, journal, callbacks, inboxes; the
-        fault rules go back to the configured ones."""
+        fault rules and the rate limits go back to the configured ones."""
         self.simulation.reset(owner)
         if owner is None:
+            self.simulation.limiter.restore()
             self.journal.clear()
             self.faults.replace(self.config.faults)
             self.callbacks.clear()

@@ -3,7 +3,7 @@
 The command is the installed console script, unmodified. Its library hard-codes the base URL in
 ``lumaapi.API_BASE_URL`` and reads it from nowhere else, so the subprocess gets a
 ``sitecustomize`` module on ``PYTHONPATH`` that sets that one constant at start-up; the
-README shows the same recipe. The API key lives where the real command keeps it:
+docs/apis/captures.md shows the same recipe. The API key lives where the real command keeps it:
 ``$XDG_CONFIG_HOME/luma/auth.json``, in a temporary folder.
 """
 

@@ -121,8 +121,11 @@ def test_slow_day() -> None:
             "seed: 1\nfaults:\n  - name: x\n    when: {probability: 2}\n    error: {status: 500}\n",
             r":4: at faults\[0\]\.when\.probability: 2 is greater than the maximum of 1",
         ),
-        ("seed: 1\nclokc: manual\n", r":2: at clokc: Additional properties"),
-        ("faults:\n  - latency: 1\n  - errror: {status: 500}\n", r":3: at faults\[1\]\.errror"),
+        ("seed: 1\nclokc: manual\n", r":2: Unknown setting 'clokc' — did you mean 'clock'\?"),
+        (
+            "faults:\n  - latency: 1\n  - errror: {status: 500}\n",
+            r":3: at faults\[1\]: Unknown key 'errror' — did you mean 'error'\?",
+        ),
         ("seed: [1\n", r":2: not valid YAML or JSON"),
         ('{"faults": [{"network": "reset", "error": {"status": 500}}]}', "A rule does one thing"),
     ],

@@ -149,12 +149,13 @@ def a_request_without_a_key_is_refused(session: Session) -> None:
 @check(GET_STATUS)
 def a_wrong_key_is_refused(session: Session) -> None:
     """A key the gateway never issued answers 401 "Invalid or missing authentication"."""
-    reply = _status(
-        session,
-        {"task_id": NOWHERE},
-        expect=401,
-        headers={"Ocp-Apim-Subscription-Key": "appypie-not-a-real-key-0000"},
-    )
+    wrong = {"Ocp-Apim-Subscription-Key": "appypie-not-a-real-key-0000"}
+    if session.any_key:
+        # A mockluma that takes any key (serve without --api-key) takes this one as an account
+        # of its own, which has no such generation: 404.
+        _status(session, {"task_id": NOWHERE}, expect=404, headers=wrong)
+        return
+    reply = _status(session, {"task_id": NOWHERE}, expect=401, headers=wrong)
     _expect_phrase(session, reply, errors.DOCUMENTED[401])
 
 

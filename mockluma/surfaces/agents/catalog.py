@@ -3,7 +3,7 @@
 The enums and limits come from the ``luma-agents`` 0.5.0 SDK and Luma's guides (see
 ``shared/reference/agents-api.md``). Luma publishes prices for images and some video tiers but
 no durations beyond "uni-1 typically takes 30-60 seconds"; every other number here is the
-mock's own estimate and says so. README.md lists the same numbers for users.
+mock's own estimate and says so. docs/apis/agents.md lists the same numbers for users.
 """
 
 from __future__ import annotations

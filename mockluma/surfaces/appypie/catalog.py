@@ -3,7 +3,7 @@
 AppyPie's page documents the request fields, the ``completed`` answer and a table of error
 bodies; nothing about prices, durations or failures. The completed example's URL lies in Luma's
 Dream Machine 1.6 output bucket, so the guesses below follow Luma's own API of that time. The
-README lists the same numbers for users.
+docs/apis/appypie.md lists the same numbers for users.
 """
 
 from __future__ import annotations

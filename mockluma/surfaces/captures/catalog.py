@@ -3,7 +3,7 @@
 The capture and run vocabularies, the artifact list and its order come from real responses and
 the ``lumaapi`` client. Luma never documented how long a reconstruction takes, what a run says
 between ``Queued`` and ``Done``, what a failed run looks like, nor how long an upload URL lives:
-those values are the mock's own, marked as such, and listed in README.md.
+those values are the mock's own, marked as such, and listed in docs/apis/captures.md.
 """
 
 from __future__ import annotations

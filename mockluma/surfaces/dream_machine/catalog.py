@@ -2,7 +2,7 @@
 
 Luma documents its enums and per-pixel prices for video modification; it does not publish how
 long generations take, nor prices per request for every kind. Where this table guesses, the
-comment says so; README.md lists the same numbers for users.
+comment says so; docs/apis/dream-machine.md lists the same numbers for users.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 UmamiAI documents the fields and one price (500,000 tokens a generation). The shape is the one
 of Luma's old web API (Dream Machine 1.x), so timings and failure texts follow that era; where
-this table guesses, the comment says so. The README lists the same numbers for users.
+this table guesses, the comment says so. docs/apis/umami.md lists the same numbers for users.
 """
 
 from __future__ import annotations
