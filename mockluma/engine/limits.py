@@ -63,7 +63,7 @@ class Limiter:
             enabled,
         )
 
-    def restore(self) -> None:
+    def restore_configured(self) -> None:
         """Go back to the limits and the on/off switch this limiter was built with."""
         limits, self.enabled = self._configured
         self.limits = {surface: dict(groups) for surface, groups in limits.items()}

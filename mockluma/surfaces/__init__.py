@@ -85,7 +85,7 @@ class Context:
         fault rules and the rate limits go back to the configured ones."""
         self.simulation.reset(owner)
         if owner is None:
-            self.simulation.limiter.restore()
+            self.simulation.limiter.restore_configured()
             self.journal.clear()
             self.faults.replace(self.config.faults)
             self.callbacks.clear()
