@@ -86,8 +86,74 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="check every response against its schema; a violation answers 500 naming it",
     )
+    _add_safety_options(serve)
     contract_cli.add_parser(commands)
     return parser
+
+
+def _add_safety_options(serve: argparse.ArgumentParser) -> None:
+    """Control-API protection, memory budget and connection limits (docs/safety.md)."""
+    group = serve.add_argument_group("safety (see docs/safety.md)")
+    group.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="require 'Authorization: Bearer TOKEN' on the control API (env MOCKLUMA_ADMIN_TOKEN)",
+    )
+    group.add_argument(
+        "--allowed-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="NAME",
+        help="a Host name the control API answers besides loopback and the bound address "
+        "(repeat for several; '*' for any)",
+    )
+    group.add_argument(
+        "--unsafe-open-admin",
+        action="store_true",
+        default=None,
+        help="serve the control API on a non-loopback --host without an admin token",
+    )
+    group.add_argument(
+        "--show-api-keys",
+        action="store_const",
+        const=False,
+        default=None,
+        dest="mask_api_keys",
+        help="show API keys whole in the journal's JSON (masked by default)",
+    )
+    group.add_argument(
+        "--callback-hosts",
+        metavar="HOST,HOST",
+        help="the only hosts callback_url may name ('*.example.com' for a domain); by default "
+        "loopback and public hosts",
+    )
+    group.add_argument(
+        "--journal-max-bytes",
+        type=int,
+        metavar="BYTES",
+        help="byte budget of the journal and of each other traffic log (default 67108864)",
+    )
+    group.add_argument(
+        "--limit-concurrency",
+        type=int,
+        metavar="N",
+        help="connections plus requests in flight before new requests get 503 (default 1000)",
+    )
+    group.add_argument(
+        "--timeout-keep-alive",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection idle this long, before or between requests (default 5)",
+    )
+    group.add_argument(
+        "--timeout-graceful-shutdown",
+        type=float,
+        metavar="SECONDS",
+        help="on Ctrl-C, wait this long for requests in flight (default 5)",
+    )
+    group.add_argument(
+        "--backlog", type=int, metavar="N", help="pending-connection queue length (default 2048)"
+    )
 
 
 def serve(config: Config) -> None:
@@ -95,8 +161,12 @@ def serve(config: Config) -> None:
     import uvicorn
 
     from mockluma.app import SURFACES, create_app
+    from mockluma.app.guard import exposure_refusal
     from mockluma.server import uvicorn_stack
 
+    refusal = exposure_refusal(config)
+    if refusal is not None:
+        raise SystemExit(f"mockluma: refusing to start. {refusal}")
     app = create_app(config)
     # Bind first, so that port 0 resolves to a real port before anything is printed.
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
