@@ -141,13 +141,19 @@ def _add_safety_options(serve: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--timeout-keep-alive",
-        type=float,
+        type=int,
         metavar="SECONDS",
         help="close a connection idle this long, before or between requests (default 5)",
     )
     group.add_argument(
-        "--timeout-graceful-shutdown",
+        "--timeout-headers",
         type=float,
+        metavar="SECONDS",
+        help="close a connection that takes longer to send a request head (default 10)",
+    )
+    group.add_argument(
+        "--timeout-graceful-shutdown",
+        type=int,
         metavar="SECONDS",
         help="on Ctrl-C, wait this long for requests in flight (default 5)",
     )
@@ -162,6 +168,7 @@ def serve(config: Config) -> None:
 
     from mockluma.app import SURFACES, create_app
     from mockluma.app.guard import exposure_refusal
+    from mockluma.dev_server import DevServer, http_protocol
     from mockluma.server import uvicorn_stack
 
     refusal = exposure_refusal(config)
@@ -183,7 +190,7 @@ def serve(config: Config) -> None:
         ) from None
     # Listening before the banner says so: connections made while uvicorn starts up (the
     # lifespan builds the callback client) wait in the backlog instead of being refused.
-    sock.listen(2048)
+    sock.listen(config.backlog)
     port = sock.getsockname()[1]
     host = f"[{config.host}]" if family == socket.AF_INET6 else config.host
     base = f"http://{host}:{port}"
@@ -209,14 +216,19 @@ def serve(config: Config) -> None:
     print("Press Ctrl-C to stop.", flush=True)
     # "auto": uvloop and httptools when installed (the `fast` extra), asyncio and h11 otherwise.
     # No access log: a line per request would cost more than the request.
-    server = uvicorn.Server(
+    # The limits of docs/safety.md: connections, idle and header deadlines, a bounded stop.
+    server = DevServer(
         uvicorn.Config(
             app,
             loop="auto",
-            http="auto",
+            http=http_protocol(config.timeout_headers),
             log_level=config.log_level,
             access_log=False,
             lifespan="on",
+            limit_concurrency=config.limit_concurrency,
+            timeout_keep_alive=config.timeout_keep_alive,
+            timeout_graceful_shutdown=config.timeout_graceful_shutdown,
+            backlog=config.backlog,
         )
     )
     # Uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal; that is a clean stop.

@@ -96,9 +96,11 @@ class Config:
     and public hosts, never private or link-local addresses."""
     limit_concurrency: int = 1000
     """Connections plus requests in flight before new requests get a 503."""
-    timeout_keep_alive: float = 5.0
+    timeout_keep_alive: int = 5
     """Seconds an idle connection (before or between requests) is kept open."""
-    timeout_graceful_shutdown: float = 5.0
+    timeout_headers: float = 10.0
+    """Seconds a client has to send a whole request head (against slow or silent clients)."""
+    timeout_graceful_shutdown: int = 5
     """Seconds a stop waits for requests in flight before closing their connections."""
     backlog: int = 2048
     """Connections the operating system queues before the server accepts them."""
@@ -127,8 +129,10 @@ class Config:
             )
         if self.limit_concurrency < 1:
             raise ConfigError("limit_concurrency must be at least 1.")
-        if not 0 < self.timeout_keep_alive <= 3600:
-            raise ConfigError("timeout_keep_alive must be between 0 and 3600 seconds.")
+        if not 1 <= self.timeout_keep_alive <= 3600:
+            raise ConfigError("timeout_keep_alive must be between 1 and 3600 seconds.")
+        if not 0 < self.timeout_headers <= 3600:
+            raise ConfigError("timeout_headers must be between 0 and 3600 seconds.")
         if not 0 <= self.timeout_graceful_shutdown <= 3600:
             raise ConfigError("timeout_graceful_shutdown must be between 0 and 3600 seconds.")
         if not 1 <= self.backlog <= 65535:
@@ -217,8 +221,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "mask_api_keys": _flag,
     "callback_hosts": _hosts,
     "limit_concurrency": int,
-    "timeout_keep_alive": float,
-    "timeout_graceful_shutdown": float,
+    "timeout_keep_alive": int,
+    "timeout_headers": float,
+    "timeout_graceful_shutdown": int,
     "backlog": int,
 }
 
