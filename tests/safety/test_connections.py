@@ -146,8 +146,10 @@ def test_a_storm_of_failed_accepts_logs_one_line_per_burst(
 
 def test_ctrl_c_stops_the_server_while_a_client_holds_half_a_body() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockluma", "serve", "--port", "0", "--clock", "manual"]
-        + ["--timeout-graceful-shutdown", "1"],
+        [
+            *(sys.executable, "-m", "mockluma", "serve", "--port", "0", "--clock", "manual"),
+            *("--timeout-graceful-shutdown", "1"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
