@@ -122,19 +122,27 @@ class IndexedRouter(Router):
                 await route.handle(scope, receive, send)
                 return
             if match is Match.PARTIAL:
-                allowed.update(getattr(route, "methods", None) or ())
                 if partial is None:
                     partial, partial_scope = route, child_scope
+                if _template(route) == _template(partial):
+                    allowed.update(getattr(route, "methods", None) or ())
         if partial is not None and partial_scope is not None:
             scope["route"] = partial
             scope.update(partial_scope)
             if "app" in scope and allowed:
-                # Starlette's 405 names the methods of the first route on the path only; a path
-                # served by one route per method (GET and POST /generations) allows them all.
+                # Starlette's 405 names the methods of the first route on the path only; a
+                # resource served by one route per method (GET and POST /generations) allows
+                # them all. (Routes of other templates that also match, /generations/{id} for
+                # /generations/video, are other resources.)
                 raise HTTPException(405, headers={"Allow": allow_header(allowed)})
             await partial.handle(scope, receive, send)
             return
         await super().app(scope, receive, send)
+
+
+def _template(route: BaseRoute) -> str | None:
+    path = getattr(route, "path_format", None)
+    return path if isinstance(path, str) else None
 
 
 _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -63,8 +63,19 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
         }
 
     async def health(request: Request) -> Response:
+        journal = ctx.journal
         return JSONResponse(
-            {"status": "ok", "version": mockluma.__version__, "seed": ctx.config.seed}
+            {
+                "status": "ok",
+                "version": mockluma.__version__,
+                "seed": ctx.config.seed,
+                # Sizes only (no content): what a long-running server holds.
+                "journal": {
+                    "entries": len(journal),
+                    "bytes": journal.size,
+                    "max_bytes": journal.max_bytes,
+                },
+            }
         )
 
     async def reset(request: Request) -> Response:
