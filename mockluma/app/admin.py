@@ -25,11 +25,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-import mockluma
+from mockluma._version import __version__
 from mockluma.app.guard import mask_key
 from mockluma.engine.journal import Exchange
 from mockluma.surfaces import Context
-from mockluma.web import ApiError, json_bytes, read_json
+from mockluma.web.bodies import read_json
+from mockluma.web.errors import ApiError
+from mockluma.web.json_cache import json_bytes
 
 
 class AdminDialect:
@@ -67,7 +69,7 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
         return JSONResponse(
             {
                 "status": "ok",
-                "version": mockluma.__version__,
+                "version": __version__,
                 "seed": ctx.config.seed,
                 # Sizes only (no content): what a long-running server holds.
                 "journal": {

@@ -1,25 +1,15 @@
 """What the engine refuses, in domain terms; each surface turns these into its own dialect.
 
+The classes are defined in :mod:`mockluma.errors`, with the rest of mockluma's exceptions:
+
 SimulationError
 ├── JobNotFound          no such job for this key (or it was deleted)
-└── InsufficientCredits  the account cannot pay for the job
+├── InsufficientCredits  the account cannot pay for the job
+└── RateLimited          a create refused by a limit (also in :mod:`mockluma.engine.limits`)
 """
 
 from __future__ import annotations
 
+from mockluma.errors import InsufficientCredits, JobNotFound, RateLimited, SimulationError
 
-class SimulationError(Exception):
-    """Base class of the engine's refusals."""
-
-
-class JobNotFound(SimulationError):
-    def __init__(self, job_id: str) -> None:
-        super().__init__(f"No job {job_id!r} for this key.")
-        self.job_id = job_id
-
-
-class InsufficientCredits(SimulationError):
-    def __init__(self, balance: float, cost: float) -> None:
-        super().__init__(f"The job costs {cost:g} but the balance is {balance:g}.")
-        self.balance = balance
-        self.cost = cost
+__all__ = ["InsufficientCredits", "JobNotFound", "RateLimited", "SimulationError"]

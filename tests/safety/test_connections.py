@@ -24,7 +24,7 @@ import uvicorn
 
 from mockluma.app import create_app
 from mockluma.config import build_config
-from mockluma.dev_server import AcceptErrors, DevServer, http_protocol
+from mockluma.handle.dev_server import AcceptErrors, DevServer, http_protocol
 
 HEAD_TIMEOUT = 0.5
 

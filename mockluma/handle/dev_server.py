@@ -28,7 +28,7 @@ from typing import Any
 
 import uvicorn
 
-from mockluma.server import uvicorn_stack
+from mockluma.handle.server import uvicorn_stack
 
 logger = logging.getLogger("mockluma")
 
