@@ -22,6 +22,8 @@ writes ``results/soak-<scenario>.json``. Every scenario is bounded in count and 
 - ``journal-read``: a full journal (64 MB of 60 KiB bodies), read page after page while another
   client pings every 10 ms; the time of each page and of the whole read, and the longest ping
   (how long the read held the server).
+- ``journal-block``: the same read in one process through the ASGI app, with a task on the
+  same event loop measuring the longest time the loop was held (wall and CPU time).
 - ``idle-sockets``: the server under ``ulimit -n`` (a soft limit of 1024 by default) and 1,100
   connections that send nothing; a fresh client keeps asking for ``/_mockluma/health`` for
   15 s. Counts the answers, and the log's size.
@@ -53,6 +55,19 @@ KEY = "luma-soak-key-0001"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 AGENTS_AUTH = {"Authorization": "Bearer luma-api-soak-0001"}
 MIB = 1024**2
+STACK: list[str] = ["-m", "mockluma"]
+"""How the server is started: ``python -m mockluma``, or with uvloop and httptools hidden."""
+_PLAIN_STACK = """
+import sys
+sys.modules["uvloop"] = sys.modules["httptools"] = None
+try:
+    import mockluma.handle.server as stack
+except ImportError:  # mockluma before the architecture work
+    import mockluma.server as stack
+stack.uvicorn_stack = lambda: ("asyncio", "h11")
+from mockluma.cli import main
+main(sys.argv[1:])
+"""
 CODE: dict[str, str] = {}
 """``PYTHONPATH`` of the server when ``--code DIR`` measures another version of mockluma."""
 
@@ -71,7 +86,7 @@ class Server:
 
         self.process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "mockluma", "serve", "--port", "0"),
+                *(sys.executable, *STACK, "serve", "--port", "0"),
                 *("--rate-limits", "off", *flags),
             ],
             stdout=subprocess.PIPE,
@@ -389,19 +404,15 @@ def journal_read(args: argparse.Namespace) -> dict[str, Any]:
         journal = health(server)["journal"]
 
         async def read() -> dict[str, Any]:
-            pings: list[float] = []
-            stop = asyncio.Event()
-
-            async def pinger() -> None:
-                async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-                    while not stop.is_set():
-                        started = time.perf_counter()
-                        await http.get(f"{DM}/credits", headers=AUTH)
-                        pings.append(time.perf_counter() - started)
-                        await asyncio.sleep(0.01)
-
-            task = asyncio.create_task(pinger())
-            await asyncio.sleep(0.5)
+            # The pinger runs in its own process, so that this one parsing pages does not
+            # delay it: what it measures is the server alone.
+            pinger = subprocess.Popen(
+                [sys.executable, __file__, "_ping", server.url],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            await asyncio.sleep(3.0)  # pings before the read: the machine's own noise
+            read_from = time.time()
             pages: list[tuple[float, int, int]] = []
             async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
                 url: str | None = "/_mockluma/journal"
@@ -409,15 +420,18 @@ def journal_read(args: argparse.Namespace) -> dict[str, Any]:
                 while url:
                     started = time.perf_counter()
                     answer = await http.get(url)
-                    pages.append(
-                        (time.perf_counter() - started, len(answer.json()), len(answer.content))
-                    )
+                    took = time.perf_counter() - started
+                    pages.append((took, len(answer.json()), len(answer.content)))
                     url = answer.links.get("next", {}).get("url")
                 whole = time.perf_counter() - whole
-            await asyncio.sleep(0.3)
-            stop.set()
-            await task
-            return {"pages": pages, "whole_s": whole, "pings": pings}
+            read_until = time.time()
+            await asyncio.sleep(0.5)
+            pinger.terminate()
+            out, _ = pinger.communicate()
+            timed = [tuple(map(float, line.split())) for line in out.splitlines() if line]
+            before = [latency for at, latency in timed if at < read_from]
+            during = [latency for at, latency in timed if read_from <= at <= read_until]
+            return {"pages": pages, "whole_s": whole, "pings": during, "before": before}
 
         outcome = asyncio.run(read())
         page_times = [p[0] for p in outcome["pages"]]
@@ -432,6 +446,8 @@ def journal_read(args: argparse.Namespace) -> dict[str, Any]:
             "ping_ms_median": round(percentile(outcome["pings"], 50) * 1000, 1),
             "ping_ms_max": round(max(outcome["pings"]) * 1000, 1),
             "pings": len(outcome["pings"]),
+            "ping_ms_median_before": round(percentile(outcome["before"], 50) * 1000, 1),
+            "ping_ms_max_before": round(max(outcome["before"]) * 1000, 1),
         }
     print(
         table(
@@ -441,8 +457,8 @@ def journal_read(args: argparse.Namespace) -> dict[str, Any]:
                 "pages",
                 "page s (median/max)",
                 "whole read s",
-                "ping ms median",
-                "ping ms max",
+                "ping ms median/max before",
+                "during the read",
             ],
             [
                 [
@@ -451,12 +467,79 @@ def journal_read(args: argparse.Namespace) -> dict[str, Any]:
                     result["pages"],
                     f"{result['page_s_median']}/{result['page_s_max']}",
                     result["whole_read_s"],
-                    result["ping_ms_median"],
-                    result["ping_ms_max"],
+                    f"{result['ping_ms_median_before']}/{result['ping_ms_max_before']}",
+                    f"{result['ping_ms_median']}/{result['ping_ms_max']}",
                 ]
             ],
         )
     )
+    return result
+
+
+def journal_block(args: argparse.Namespace) -> dict[str, Any]:
+    """In one process, no socket: a full journal read page by page through the ASGI app while
+    a task on the same event loop wakes every millisecond; the longest gap between its wake-ups,
+    in wall time and in CPU time (which a loaded machine does not inflate)."""
+    from mockluma.app import create_app
+    from mockluma.config import build_config
+
+    app = create_app(build_config({"clock": "manual"}, environ={}))
+    journal = app.state.mockluma.journal
+    body = json.dumps({"model": "x", "prompt": "p" * 60 * 1024}).encode()
+    for _ in range(args.fill):
+        journal.record(
+            at=0.0,
+            method="POST",
+            path=f"{DM}/generations",
+            query="",
+            api_key=KEY,
+            status=422,
+            request_body=body,
+            response_body=b'{"detail": "refused"}',
+            response_type="application/json",
+        )
+
+    async def run() -> dict[str, Any]:
+        wall: list[float] = []
+        cpu: list[float] = []
+        done = asyncio.Event()
+
+        async def ticker() -> None:
+            last_wall, last_cpu = time.perf_counter(), time.process_time()
+            while not done.is_set():
+                await asyncio.sleep(0.001)
+                now_wall, now_cpu = time.perf_counter(), time.process_time()
+                wall.append(now_wall - last_wall)
+                cpu.append(now_cpu - last_cpu)
+                last_wall, last_cpu = now_wall, now_cpu
+
+        task = asyncio.create_task(ticker())
+        transport = httpx.ASGITransport(app=app)
+        pages: list[float] = []
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            url: str | None = "/_mockluma/journal"
+            started = time.perf_counter()
+            while url:
+                page_started = time.perf_counter()
+                answer = await http.get(url)
+                pages.append(time.perf_counter() - page_started)
+                url = answer.links.get("next", {}).get("url")
+            whole = time.perf_counter() - started
+        done.set()
+        await task
+        return {
+            "entries": len(journal),
+            "journal_mb": round(journal.size / MIB, 1),
+            "pages": len(pages),
+            "page_s_max": round(max(pages), 3),
+            "whole_read_s": round(whole, 3),
+            "longest_gap_wall_ms": round(max(wall) * 1000, 1),
+            "longest_gap_cpu_ms": round(max(cpu) * 1000, 1),
+            "load_average": os.getloadavg()[0],
+        }
+
+    result = asyncio.run(run())
+    print(table(list(result), [list(result.values())]))
     return result
 
 
@@ -480,6 +563,7 @@ def idle_sockets(args: argparse.Namespace) -> dict[str, Any]:
                 refused += 1
         answered = failed = 0
         latencies: list[float] = []
+        first_answer: float | None = None
         started = time.monotonic()
         while time.monotonic() - started < args.seconds:
             asked = time.perf_counter()
@@ -488,6 +572,8 @@ def idle_sockets(args: argparse.Namespace) -> dict[str, Any]:
                 if answer.status_code == 200:
                     answered += 1
                     latencies.append(time.perf_counter() - asked)
+                    if first_answer is None:
+                        first_answer = time.monotonic() - started
                 else:
                     failed += 1
             except httpx.HTTPError:
@@ -509,7 +595,7 @@ def idle_sockets(args: argparse.Namespace) -> dict[str, Any]:
             "seconds": args.seconds,
             "health_answered": answered,
             "health_failed": failed,
-            "first_answer_after_s": None,
+            "first_answer_after_s": None if first_answer is None else round(first_answer, 1),
             "latency_ms_median": round(percentile(latencies, 50) * 1000, 1) if latencies else None,
             "idle_closed_by_server": closed_by_server,
             "log_bytes": server.log_bytes(),
@@ -522,6 +608,7 @@ def idle_sockets(args: argparse.Namespace) -> dict[str, Any]:
                 "idle sockets",
                 "health OK",
                 "failed",
+                "first OK after s",
                 "idle closed by server",
                 "log bytes",
             ],
@@ -531,6 +618,7 @@ def idle_sockets(args: argparse.Namespace) -> dict[str, Any]:
                     args.sockets,
                     answered,
                     failed,
+                    result["first_answer_after_s"],
                     closed_by_server,
                     result["log_bytes"],
                 ]
@@ -545,11 +633,28 @@ SCENARIOS = {
     "hangups": hangups,
     "big-bodies": big_bodies,
     "journal-read": journal_read,
+    "journal-block": journal_block,
     "idle-sockets": idle_sockets,
 }
 
 
+def _ping(url: str) -> None:
+    """``GET /dream-machine/v1/credits`` every 10 ms until terminated; prints each latency."""
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with httpx.Client(base_url=url, timeout=60) as http:
+        while True:
+            started = time.perf_counter()
+            http.get(f"{DM}/credits", headers=AUTH)
+            print(time.time(), time.perf_counter() - started, flush=True)
+            time.sleep(0.01)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    if sys.argv[1:2] == ["_ping"]:
+        _ping(sys.argv[2])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("scenario", choices=[*SCENARIOS, "all"])
     parser.add_argument("--requests", type=int, default=None)
@@ -564,7 +669,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         metavar="DIR",
         help="serve the mockluma package found in DIR (an older checkout, for a before/after)",
     )
+    parser.add_argument(
+        "--plain-stack",
+        action="store_true",
+        help="serve with asyncio and h11 even where uvloop and httptools are installed",
+    )
     args = parser.parse_args(argv)
+    if args.plain_stack:
+        STACK[:] = ["-c", _PLAIN_STACK]
     if args.code:
         CODE["PYTHONPATH"] = str(Path(args.code).resolve())
     chosen = list(SCENARIOS) if args.scenario == "all" else [args.scenario]

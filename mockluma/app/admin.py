@@ -45,7 +45,7 @@ PAGE_ENTRIES = 1000
 """The most entries one journal page holds (``limit``'s default and maximum)."""
 PAGE_BYTES = 4 * 1024**2
 """About the most JSON one journal page holds (at least one entry is always sent)."""
-_SLICE_SECONDS = 0.02
+_SLICE_SECONDS = 0.01
 """How long building a page holds the event loop before letting other requests run."""
 _DECIMAL = re.compile(r"[0-9]{1,18}")
 
