@@ -6,7 +6,8 @@ protected by default, in three ways:
 
 - **No cross-site simple requests.** A browser sends a ``POST`` to another origin without
   asking first only when its body is a form or ``text/plain``. A state-changing call must
-  therefore carry ``Content-Type: application/json`` or an ``X-Mockluma-Admin`` header; both
+  therefore carry ``Content-Type: application/json`` or an ``X-Mockluma-*`` header (such as
+  ``X-Mockluma-Admin: 1``, or the dashboard's ``X-Mockluma-Dashboard``); both
   make the browser ask first (a CORS preflight), and the mock never says yes (it sends no
   ``Access-Control-Allow-*`` header). ``PUT``, ``PATCH`` and ``DELETE`` always need that
   preflight, so they pass.
@@ -14,10 +15,13 @@ protected by default, in three ways:
   loopback names, the address the server is bound to, the in-process test host, and whatever
   ``--allowed-host`` adds (``*`` for any).
 - **An admin token** (``--admin-token``, ``MOCKLUMA_ADMIN_TOKEN``): when set, every control
-  call needs ``Authorization: Bearer <token>``. A caller holding the token is trusted whatever
-  its ``Host`` (a rebinding page cannot know the token). Pages that hold no data (the health
-  check, the dashboard's own HTML and scripts, :data:`TOKEN_FREE_PATHS`) are served without
-  it, so the dashboard can load and then ask for the token once.
+  call needs ``Authorization: Bearer <token>``, or the cookie :data:`TOKEN_COOKIE` holding it
+  (``SameSite=Strict``: a browser sends it only with the mock's own pages, so a dashboard page
+  can be opened by navigation). A browser navigation without the token gets a small page that
+  holds no data and asks for the token once (it sets the cookie, and the dashboard's
+  ``sessionStorage`` key, then reloads). A caller holding the token is trusted whatever its
+  ``Host`` (a rebinding page cannot know the token). The health check
+  (:data:`TOKEN_FREE_PATHS`) needs no token.
 
 Storage hosts (presigned uploads, media downloads) and inboxes' receiving ``POST`` are not
 control calls: real clients and the mock's own callback sender reach them without any of this.
@@ -33,7 +37,9 @@ import hmac
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import unquote
 
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockluma.config import Config
@@ -41,7 +47,10 @@ from mockluma.web import ApiError
 
 ADMIN_PREFIX = "/_mockluma"
 ADMIN_HEADER = b"x-mockluma-admin"
-"""A header that makes any ``POST`` a non-simple request (so the browser asks first)."""
+"""A header that makes any ``POST`` a non-simple request (so the browser asks first); any
+header whose name starts with ``X-Mockluma-`` does."""
+TOKEN_COOKIE = "mockluma_admin_token"
+"""The cookie a browser may carry the admin token in (set by the token page)."""
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "mockluma.test", "testserver"})
 """Always-allowed ``Host`` names: loopback, the in-process callback host and Starlette's
@@ -53,11 +62,7 @@ NOT_CONTROL = (
 )
 """Paths under ``/_mockluma/`` that real clients use as they would a storage host."""
 
-TOKEN_FREE_PATHS = (
-    f"{ADMIN_PREFIX}/health",
-    f"{ADMIN_PREFIX}/ui",
-    f"{ADMIN_PREFIX}/dashboard",
-)
+TOKEN_FREE_PATHS = (f"{ADMIN_PREFIX}/health",)
 """Paths readable (GET/HEAD) without the admin token: they hold no data. The Host allowlist
 still applies."""
 
@@ -107,16 +112,20 @@ def control_refusal(scope: Scope, policy: AdminPolicy) -> ApiError | None:
 
     Reusable by any route under ``/_mockluma/``; :class:`ControlGuard` applies it to them all.
     """
-    headers = _headers(scope, (b"host", b"authorization", b"content-type", ADMIN_HEADER))
+    headers = _headers(scope, (b"host", b"authorization", b"content-type", b"cookie", b"accept"))
     method: str = scope.get("method", "GET")
     path: str = scope.get("path", "")
     if _inbox_delivery(method, path):
         return None
     token_ok = False
     if policy.token is not None:
-        token_ok = _bearer_matches(headers.get(b"authorization"), policy.token)
+        token_ok = _bearer_matches(headers.get(b"authorization"), policy.token) or (
+            _cookie_matches(headers.get(b"cookie"), policy.token)
+        )
         token_free = method in _READ_METHODS and path.startswith(TOKEN_FREE_PATHS)
         if not token_ok and not token_free:
+            if method in _READ_METHODS and "text/html" in headers.get(b"accept", ""):
+                return _token_page()
             return ApiError(
                 401,
                 {
@@ -136,7 +145,7 @@ def control_refusal(scope: Scope, policy: AdminPolicy) -> ApiError | None:
                 "is bound to, or start it with --allowed-host NAME (MOCKLUMA_ALLOWED_HOSTS)."
             },
         )
-    if method in _SIMPLE_METHODS and ADMIN_HEADER not in headers:
+    if method in _SIMPLE_METHODS and not _has_mockluma_header(scope):
         media_type = headers.get(b"content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json" and not media_type.endswith("+json"):
             shown = media_type or "none"
@@ -208,6 +217,56 @@ def _inbox_delivery(method: str, path: str) -> bool:
     return method == "POST" and path.startswith(f"{ADMIN_PREFIX}/inbox/")
 
 
+_TOKEN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>mockluma: admin token</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto">
+<h1>This mockluma server needs its admin token</h1>
+<p>It was started with <code>--admin-token</code> (or <code>MOCKLUMA_ADMIN_TOKEN</code>).
+Enter that token to open its control pages; this browser keeps it for the session.</p>
+<form id="token"><input type="password" name="token" autocomplete="off" autofocus required>
+<button>Open</button></form>
+<script>
+document.getElementById("token").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const token = new FormData(event.target).get("token").trim();
+  sessionStorage.setItem("mockluma-admin-token", token);
+  document.cookie = "TOKEN_COOKIE=" + encodeURIComponent(token) +
+    "; path=/_mockluma; SameSite=Strict";
+  location.reload();
+});
+</script></body></html>
+""".replace("TOKEN_COOKIE", TOKEN_COOKIE)
+
+
+class _TokenPage(ApiError):
+    """The 401 a browser navigation gets: a page that asks for the token (and holds no data)."""
+
+    def __init__(self) -> None:
+        super().__init__(401, {"error": "admin token required"}, {"WWW-Authenticate": "Bearer"})
+
+    def response(self) -> Response:
+        return HTMLResponse(_TOKEN_PAGE, status_code=401, headers=self.headers)
+
+
+def _token_page() -> ApiError:
+    return _TokenPage()
+
+
+def _has_mockluma_header(scope: Scope) -> bool:
+    return any(bytes(name).startswith(b"x-mockluma-") for name, _ in scope.get("headers", ()))
+
+
+def _cookie_matches(header: str | None, token: str) -> bool:
+    if header is None:
+        return False
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == TOKEN_COOKIE:
+            return hmac.compare_digest(unquote(value).encode(), token.encode())
+    return False
+
+
 def _headers(scope: Scope, wanted: Sequence[bytes]) -> dict[bytes, str]:
     found: dict[bytes, str] = {}
     for name, value in scope.get("headers", ()):
@@ -236,6 +295,8 @@ def _host_name(host: str) -> str:
 
 __all__ = [
     "ADMIN_HEADER",
+    "TOKEN_COOKIE",
+    "TOKEN_FREE_PATHS",
     "AdminPolicy",
     "ControlGuard",
     "control_refusal",

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockluma.app.guard import exposure_refusal, mask_key
+from mockluma.app.guard import TOKEN_COOKIE, exposure_refusal, mask_key
 from mockluma.cli import main
 from mockluma.config import build_config
 from mockluma.handle import MockLuma
@@ -218,3 +218,29 @@ def test_callback_hosts_narrow_the_targets() -> None:
         refused = create(http, "https://elsewhere.org/x")
         assert refused.status_code == 422
         assert "elsewhere.org" in refused.json()["detail"]
+
+
+def test_a_browser_without_the_token_gets_a_page_asking_for_it() -> None:
+    with served(admin_token=TOKEN) as luma, client(luma) as http:
+        http.get(f"{DM}/credits", headers=AUTH)
+        page = http.get("/_mockluma/journal", headers={"Accept": "text/html,*/*"})
+        assert page.status_code == 401
+        assert page.headers["content-type"].startswith("text/html")
+        assert "--admin-token" in page.text
+        assert KEY not in page.text  # holds no data
+        assert "/dream-machine" not in page.text
+
+
+def test_the_token_may_come_as_the_dashboards_cookie() -> None:
+    with served(admin_token=TOKEN) as luma, client(luma) as http:
+        cookie = {"Cookie": f"other=1; {TOKEN_COOKIE}={TOKEN}"}
+        assert http.get("/_mockluma/journal", headers=cookie).status_code == 200
+        wrong = {"Cookie": f"{TOKEN_COOKIE}=nope"}
+        assert http.get("/_mockluma/journal", headers=wrong).status_code == 401
+
+
+def test_any_mockluma_header_makes_a_post_non_simple(mock: MockLuma) -> None:
+    headers = {"X-Mockluma-Dashboard": "1", "Content-Type": "text/plain"}
+    with client(mock) as http:
+        answer = http.post("/_mockluma/clock/advance", content=b'{"seconds": 1}', headers=headers)
+    assert answer.status_code == 200
