@@ -13,6 +13,11 @@ Uvicorn supplies most of them (``limit_concurrency``, ``timeout_keep_alive``,
   descriptors, every ``accept()`` fails; the event loop reports each failure with a traceback
   (tens of thousands a second). :class:`AcceptErrors` logs the first of a burst and a count
   when it ends.
+- **Memory handed back.** Bodies arrive in buffers of tens of kilobytes; glibc keeps freed
+  blocks of that size in its heap, where fragmentation holds them for good (300 clients that
+  hang up mid-body left 46 MB of RSS behind on the asyncio/h11 stack, with 0.4 MB still in
+  use). :func:`hand_back_large_blocks` has blocks of 64 KiB and more mapped on their own, so
+  freeing one returns it to the system (4 MB left behind instead).
 - **A bounded stop.** Within ``timeout_graceful_shutdown`` the connections still open are
   closed, so Ctrl-C or SIGTERM stops the server even while a client holds a half-sent body,
   and the request ends as a hang-up does (no traceback).
@@ -21,8 +26,10 @@ Uvicorn supplies most of them (``limit_concurrency``, ``timeout_keep_alive``,
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import errno
 import logging
+import platform
 import time
 from typing import Any
 
@@ -35,6 +42,22 @@ logger = logging.getLogger("mockluma")
 _HANG_UP_BEFORE = 0.5
 """Seconds before the end of the graceful wait at which open connections are closed."""
 _OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt() parameter
+LARGE_BLOCK = 64 * 1024
+
+
+def hand_back_large_blocks() -> bool:
+    """Have glibc map every block of :data:`LARGE_BLOCK` bytes or more on its own (returned to
+    the system when freed); whether it could (only glibc on Linux has ``mallopt``)."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK))
+    except (OSError, AttributeError):
+        return False
 
 
 class AcceptErrors:
@@ -85,6 +108,7 @@ class DevServer(uvicorn.Server):
         self.accept_errors = AcceptErrors()
 
     async def startup(self, sockets: Any = None) -> None:
+        hand_back_large_blocks()
         asyncio.get_running_loop().set_exception_handler(self.accept_errors)
         await super().startup(sockets)
 
@@ -197,4 +221,4 @@ def http_protocol(timeout_headers: float) -> type[asyncio.Protocol]:
     return H11WithDeadlines
 
 
-__all__ = ["AcceptErrors", "DevServer", "http_protocol"]
+__all__ = ["AcceptErrors", "DevServer", "hand_back_large_blocks", "http_protocol"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import platform
 import signal
 import socket
 import subprocess
@@ -24,7 +25,12 @@ import uvicorn
 
 from mockluma.app import create_app
 from mockluma.config import build_config
-from mockluma.handle.dev_server import AcceptErrors, DevServer, http_protocol
+from mockluma.handle.dev_server import (
+    AcceptErrors,
+    DevServer,
+    hand_back_large_blocks,
+    http_protocol,
+)
 
 HEAD_TIMEOUT = 0.5
 
@@ -180,3 +186,11 @@ def test_ctrl_c_stops_the_server_while_a_client_holds_half_a_body() -> None:
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+@pytest.mark.skipif(
+    sys.platform != "linux" or platform.libc_ver()[0] != "glibc", reason="glibc's mallopt only"
+)
+def test_large_blocks_are_handed_back_to_the_system() -> None:
+    # serve calls this at start-up (DevServer.startup); glibc accepts the setting.
+    assert hand_back_large_blocks() is True
