@@ -26,14 +26,19 @@ Uvicorn supplies most of them (``limit_concurrency``, ``timeout_keep_alive``,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import errno
 import logging
 import platform
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
+from uvicorn.server import HANDLED_SIGNALS
 
 from mockluma.handle.server import uvicorn_stack
 
@@ -112,6 +117,21 @@ class DevServer(uvicorn.Server):
         asyncio.get_running_loop().set_exception_handler(self.accept_errors)
         await super().startup(sockets)
 
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # Uvicorn's, without raising the captured signals again once stopped: inside the
+        # event loop that made a second Ctrl-C cancel the lifespan with a traceback. ``serve``
+        # reports the stop itself.
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in HANDLED_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
     async def shutdown(self, sockets: Any = None) -> None:
         # Just before uvicorn's graceful wait runs out, hang up on the connections still
         # open (a client holding half a body): their requests then end as a hang-up does
@@ -127,6 +147,12 @@ class DevServer(uvicorn.Server):
             if hang_up is not None:
                 hang_up.cancel()
             self._hang_up()
+        if self.force_exit:
+            # A second Ctrl-C: uvicorn skips the app's shutdown, whose task is then cancelled
+            # with a traceback. It is quick (it stops the ticker and the callback client).
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2):
+                    await self.lifespan.shutdown()
 
     def _hang_up(self) -> None:
         for connection in list(self.server_state.connections):

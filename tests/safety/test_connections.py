@@ -150,7 +150,14 @@ def test_a_storm_of_failed_accepts_logs_one_line_per_burst(
     assert loop.passed == [other]
 
 
-def test_ctrl_c_stops_the_server_while_a_client_holds_half_a_body() -> None:
+@pytest.mark.parametrize(
+    "signals",
+    [(signal.SIGINT,), (signal.SIGINT, signal.SIGINT), (signal.SIGTERM,)],
+    ids=["ctrl-c", "ctrl-c-twice", "sigterm"],
+)
+def test_a_stop_ends_the_server_while_a_client_holds_half_a_body(
+    signals: tuple[signal.Signals, ...],
+) -> None:
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "mockluma", "serve", "--port", "0", "--clock", "manual"),
@@ -177,11 +184,15 @@ def test_ctrl_c_stops_the_server_while_a_client_holds_half_a_body() -> None:
             conn.settimeout(1)
             with pytest.raises(TimeoutError):
                 conn.recv(10)  # the server is waiting for the rest of the body
-            process.send_signal(signal.SIGINT)
             stopped_at = time.monotonic()
+            for number, sent in enumerate(signals):
+                if number:
+                    time.sleep(0.3)  # the second Ctrl-C comes during the graceful wait
+                process.send_signal(sent)
             _, stderr = process.communicate(timeout=15)
         assert time.monotonic() - stopped_at < 8
         assert "Traceback" not in stderr
+        assert process.returncode == 0
     finally:
         if process.poll() is None:
             process.kill()
