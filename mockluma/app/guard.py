@@ -43,7 +43,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockluma.config import Config
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 ADMIN_PREFIX = "/_mockluma"
 ADMIN_HEADER = b"x-mockluma-admin"

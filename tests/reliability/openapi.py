@@ -1,7 +1,7 @@
 """OpenAPI 3.1 documents of the mock's APIs, built from the shipped route maps and schemas.
 
 Each surface's ``schemas/<surface>/routes.json`` names the schema of every route's body, query
-and answers; with the schemas inlined (``schema_store.dereferenced``) that is everything an
+and answers; with the schemas inlined (``mockluma.schemas.store.dereferenced``) that is everything an
 OpenAPI document says, so the fuzzers always test the contract the mock ships (and CI needs no
 copy of Luma's own spec). Paths are absolute on the mock (``/dream-machine/v1/generations``),
 so one document per surface is served from the mock's root URL.
@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mockluma import route_map, schema_store
-from mockluma.app import SURFACES
+from mockluma.schemas import route_schemas
+from mockluma.schemas import store as schema_store
+from mockluma.surfaces import registry
 
 AUTH_HEADERS: dict[str, dict[str, str]] = {
     "dream-machine": {"Authorization": "Bearer luma-fuzz-key"},
@@ -44,8 +45,8 @@ def _schema(name: str) -> dict[str, Any]:
 
 def openapi(surface_name: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document of one surface, paths absolute on the mock."""
-    surface = next(s for s in SURFACES if s.name == surface_name)
-    routes = route_map.route_map(surface_name)
+    surface = registry.get(surface_name)
+    routes = route_schemas.route_map(surface_name)
     error = {
         "description": "an error",
         "content": {"application/json": {"schema": _schema(routes.error)}},
