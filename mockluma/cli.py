@@ -117,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--quiet", action="store_true", help="no request log (the banner is still printed)"
     )
+    _add_safety_options(serve)
     contract_cli.add_parser(commands)
     commands.add_parser(
         "surfaces",
@@ -126,6 +127,77 @@ def _parser() -> argparse.ArgumentParser:
     )
     proxy_cli.add_parsers(commands)
     return parser
+
+
+def _add_safety_options(serve: argparse.ArgumentParser) -> None:
+    """Control-API protection, memory budget and connection limits (docs/safety.md)."""
+    group = serve.add_argument_group("safety (see docs/safety.md)")
+    group.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="require 'Authorization: Bearer TOKEN' on the control API (env MOCKLUMA_ADMIN_TOKEN)",
+    )
+    group.add_argument(
+        "--allowed-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="NAME",
+        help="a Host name the control API answers besides loopback and the bound address "
+        "(repeat for several; '*' for any)",
+    )
+    group.add_argument(
+        "--unsafe-open-admin",
+        action="store_true",
+        default=None,
+        help="serve the control API on a non-loopback --host without an admin token",
+    )
+    group.add_argument(
+        "--show-api-keys",
+        action="store_const",
+        const=False,
+        default=None,
+        dest="mask_api_keys",
+        help="show API keys whole in the journal's JSON (masked by default)",
+    )
+    group.add_argument(
+        "--callback-hosts",
+        metavar="HOST,HOST",
+        help="the only hosts callback_url may name ('*.example.com' for a domain); by default "
+        "loopback and public hosts",
+    )
+    group.add_argument(
+        "--journal-max-bytes",
+        type=int,
+        metavar="BYTES",
+        help="byte budget of the journal and of each other traffic log (default 67108864)",
+    )
+    group.add_argument(
+        "--limit-concurrency",
+        type=int,
+        metavar="N",
+        help="connections plus requests in flight before new requests get 503 (default 1000)",
+    )
+    group.add_argument(
+        "--timeout-keep-alive",
+        type=int,
+        metavar="SECONDS",
+        help="close a connection idle this long, before or between requests (default 5)",
+    )
+    group.add_argument(
+        "--timeout-headers",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection that takes longer to send a request head (default 10)",
+    )
+    group.add_argument(
+        "--timeout-graceful-shutdown",
+        type=int,
+        metavar="SECONDS",
+        help="on Ctrl-C, wait this long for requests in flight (default 5)",
+    )
+    group.add_argument(
+        "--backlog", type=int, metavar="N", help="pending-connection queue length (default 2048)"
+    )
 
 
 def list_surfaces() -> None:
@@ -147,9 +219,14 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
     import uvicorn
 
     from mockluma.app import create_app, surface_index
+    from mockluma.app.guard import exposure_refusal
     from mockluma.app.request_log import RequestLogMiddleware, RequestLogWriter
+    from mockluma.handle.dev_server import DevServer, http_protocol
     from mockluma.handle.server import uvicorn_stack
 
+    refusal = exposure_refusal(config)
+    if refusal is not None:
+        raise SystemExit(f"mockluma: refusing to start. {refusal}")
     try:
         app: Any = create_app(config)
     except ConfigError as exc:
@@ -182,7 +259,7 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
         ) from None
     # Listening before the banner says so: connections made while uvicorn starts up (the
     # lifespan builds the callback client) wait in the backlog instead of being refused.
-    sock.listen(2048)
+    sock.listen(config.backlog)
     port = sock.getsockname()[1]
     host = f"[{config.host}]" if family == socket.AF_INET6 else config.host
     base = f"http://{host}:{port}"
@@ -218,14 +295,19 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
     print(f"Request log: {log}. Press Ctrl-C to stop.", flush=True)
     # "auto": uvloop and httptools when installed (the `fast` extra), asyncio and h11 otherwise.
     # No uvicorn access log: the request log above says more, off the request path.
-    server = uvicorn.Server(
+    # The limits of docs/safety.md: connections, idle and header deadlines, a bounded stop.
+    server = DevServer(
         uvicorn.Config(
             app,
             loop="auto",
-            http="auto",
+            http=http_protocol(config.timeout_headers),
             log_level=config.log_level,
             access_log=False,
             lifespan="on",
+            limit_concurrency=config.limit_concurrency,
+            timeout_keep_alive=config.timeout_keep_alive,
+            timeout_graceful_shutdown=config.timeout_graceful_shutdown,
+            backlog=config.backlog,
         )
     )
     # Uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal; that is a clean stop.

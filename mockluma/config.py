@@ -91,6 +91,31 @@ class Config:
     load_state: str | Mapping[str, Any] | None = None
     """A snapshot (a JSON file, or the document itself) loaded at start-up and, in tests,
     after every reset (``--load-state``; ``state=`` on the handle and the pytest marker)."""
+    journal_max_bytes: int = 64 * 1024**2
+    """Byte budget of the journal's bodies (and of each other log that grows with traffic);
+    the oldest entries are dropped first."""
+    admin_token: str | None = None
+    """When set, every control call must carry ``Authorization: Bearer <token>``."""
+    allowed_hosts: frozenset[str] = frozenset()
+    """``Host`` names the control API answers besides loopback and the bound address
+    (``*`` for any)."""
+    unsafe_open_admin: bool = False
+    """Serve the control API on a non-loopback address without a token (refused otherwise)."""
+    mask_api_keys: bool = True
+    """Mask API keys in the journal's JSON (``luma…-key``)."""
+    callback_hosts: frozenset[str] | None = None
+    """Hosts ``callback_url`` may point at (``*.example.com`` allowed); ``None`` means loopback
+    and public hosts, never private or link-local addresses."""
+    limit_concurrency: int = 1000
+    """Connections plus requests in flight before new requests get a 503."""
+    timeout_keep_alive: int = 5
+    """Seconds an idle connection (before or between requests) is kept open."""
+    timeout_headers: float = 10.0
+    """Seconds a client has to send a whole request head (against slow or silent clients)."""
+    timeout_graceful_shutdown: int = 5
+    """Seconds a stop waits for requests in flight before closing their connections."""
+    backlog: int = 2048
+    """Connections the operating system queues before the server accepts them."""
 
     def __post_init__(self) -> None:
         if self.clock not in CLOCK_MODES:
@@ -107,6 +132,23 @@ class Config:
             raise ConfigError("max_upload_bytes must be at least 1.")
         if self.journal_limit < 1:
             raise ConfigError("journal_limit must be at least 1.")
+        if self.journal_max_bytes < 1024**2:
+            raise ConfigError("journal_max_bytes must be at least 1048576 (1 MiB).")
+        if self.admin_token is not None and len(self.admin_token.strip()) < 8:
+            raise ConfigError(
+                "admin_token must be at least 8 characters; generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe())'`."
+            )
+        if self.limit_concurrency < 1:
+            raise ConfigError("limit_concurrency must be at least 1.")
+        if not 1 <= self.timeout_keep_alive <= 3600:
+            raise ConfigError("timeout_keep_alive must be between 1 and 3600 seconds.")
+        if not 0 < self.timeout_headers <= 3600:
+            raise ConfigError("timeout_headers must be between 0 and 3600 seconds.")
+        if not 0 <= self.timeout_graceful_shutdown <= 3600:
+            raise ConfigError("timeout_graceful_shutdown must be between 0 and 3600 seconds.")
+        if not 1 <= self.backlog <= 65535:
+            raise ConfigError("backlog must be between 1 and 65535.")
         if self.max_body_bytes < 1024:
             raise ConfigError("max_body_bytes must be at least 1024.")
         if self.log_level not in LOG_LEVELS:
@@ -152,6 +194,10 @@ def _api_keys(raw: str) -> frozenset[str]:
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
 
 
+def _hosts(raw: str) -> frozenset[str]:
+    return frozenset(part.strip().lower() for part in raw.split(",") if part.strip())
+
+
 def _words(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(","))
 
@@ -186,6 +232,16 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "triggers": _flag,
     "callback_timeout": float,
     "strict": _flag,
+    "journal_max_bytes": int,
+    "allowed_hosts": _hosts,
+    "unsafe_open_admin": _flag,
+    "mask_api_keys": _flag,
+    "callback_hosts": _hosts,
+    "limit_concurrency": int,
+    "timeout_keep_alive": int,
+    "timeout_headers": float,
+    "timeout_graceful_shutdown": int,
+    "backlog": int,
 }
 
 
@@ -246,8 +302,10 @@ def _given(settings: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
             continue
         if name in ("faults", "limits"):
             value = _structured(name, value)
-        elif isinstance(value, str) and name != "api_keys":
+        elif isinstance(value, str) and name not in ("api_keys", "admin_token"):
             value = _parse(name, value, name)
+        elif name in ("allowed_hosts", "callback_hosts"):
+            value = _hosts(",".join(value))
         elif name == "api_keys":
             value = _api_keys(value) if isinstance(value, str) else frozenset(value)
         elif name == "appypie_statuses" and not isinstance(value, str):

@@ -50,7 +50,7 @@ def test_bad_advances_are_refused_and_the_clock_stays(admin: httpx.Client, body:
 def test_reset_forgets_generations_and_balances(admin: httpx.Client, client: LumaAI) -> None:
     client.generations.create(model="ray-2", prompt="to be forgotten")
     assert client.credits.get().credit_balance < 100_000
-    assert admin.post("/reset").json() == {"reset": "all"}
+    assert admin.post("/reset", json={}).json() == {"reset": "all"}
     assert client.generations.list().count == 0
     assert client.credits.get().credit_balance == 100_000
 

@@ -2,8 +2,9 @@
 
 ``IndexedRouter`` is checked against Starlette's own router on the mock's real route table (every
 mount and template, each route answering with its own name): the same route, the same 405 with
-the same ``Allow``, the same redirect and the same 404, for paths made from the templates' own
-segments. ``PrefixIndex`` is checked against a scan of every prefix.
+an ``Allow`` naming at least Starlette's methods, the same redirect and the same 404, for paths
+made from the templates' own segments. (Starlette's ``Allow`` names only the first route on the
+path; ours names every method the path serves.) ``PrefixIndex`` is checked against a scan of every prefix.
 """
 
 from __future__ import annotations
@@ -103,6 +104,19 @@ async def _answer(app: Starlette, method: str, path: str) -> Answer:
     return sent[0]["status"], body, headers
 
 
+def _allow(answer: Answer) -> set[str]:
+    return {
+        method.strip()
+        for name, value in answer[2]
+        if name == b"allow"
+        for method in value.decode().split(",")
+    }
+
+
+def _without_allow(answer: Answer) -> Answer:
+    return answer[0], answer[1], [(k, v) for k, v in answer[2] if k != b"allow"]
+
+
 def _differences(
     indexed: Starlette, plain: Starlette, requests: Iterable[tuple[str, str]]
 ) -> list[tuple[str, str, Answer, Answer]]:
@@ -112,7 +126,7 @@ def _differences(
         found = []
         for method, path in requests:
             ours, theirs = await _answer(indexed, method, path), await _answer(plain, method, path)
-            if ours != theirs:
+            if _without_allow(ours) != _without_allow(theirs) or not _allow(ours) >= _allow(theirs):
                 found.append((method, path, ours, theirs))
         return found
 
@@ -199,3 +213,12 @@ def test_the_prefix_index_keeps_the_first_of_equal_prefixes() -> None:
     assert index.find("/v1") == "first"
     assert index.find("/v1/luma-ai/generations") == "nested"
     assert index.find("/v10") is None
+
+
+def test_a_405_allows_every_method_the_path_serves() -> None:
+    # Starlette names the methods of the first route on the path only (POST for
+    # /generations, which GET serves too; no DELETE for a generation).
+    answers = asyncio.run(_answer(REAL, "OPTIONS", "/dream-machine/v1/generations"))
+    assert _allow(answers) == {"GET", "HEAD", "POST"}
+    answers = asyncio.run(_answer(REAL, "PUT", "/dream-machine/v1/generations/abc"))
+    assert _allow(answers) == {"GET", "HEAD", "DELETE"}

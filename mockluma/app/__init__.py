@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import traceback
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypedDict
@@ -17,7 +18,7 @@ from typing import Any, TypedDict
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ExceptionHandler, Lifespan, Receive, Scope, Send
@@ -27,6 +28,7 @@ from mockluma.app.admin_faults import check_failure_kinds, fault_routes
 from mockluma.app.callbacks import HttpSender, callback_routes
 from mockluma.app.declared import declare
 from mockluma.app.faults import TRANSPORT_KEY, FaultLayer, find_transport
+from mockluma.app.guard import AdminPolicy, ControlGuard
 from mockluma.app.headers import SurfaceHeadersMiddleware
 from mockluma.app.input_media import HttpFetcher, own_media
 from mockluma.app.journaling import JournalMiddleware
@@ -157,7 +159,7 @@ def build_context(config: Config, surfaces: Sequence[Surface] | None = None) -> 
         media=media,
         faults=faults,
         callbacks=callbacks,
-        journal=Journal(config.journal_limit),
+        journal=Journal(config.journal_limit, config.journal_max_bytes),
         surfaces=chosen,
         input_media=input_media,
     )
@@ -215,7 +217,9 @@ class MockApp(Starlette):
         inner = FaultLayer(super().__call__, ctx, find_surface, ADMIN_DIALECT)
         # Surface headers (X-Request-Id...) go on every answer, injected faults and 500s too.
         outer = SurfaceHeadersMiddleware(inner, find_surface)
-        self._outer = JournalMiddleware(outer, ctx, find_surface)
+        journaled = JournalMiddleware(outer, ctx, find_surface)
+        # Control calls are checked before anything else sees them (see app/guard.py).
+        self._outer = ControlGuard(journaled, AdminPolicy.from_config(ctx.config))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -284,7 +288,15 @@ def create_app(
         error.headers.update(exc.headers or {})
         return error.response()
 
+    async def client_gone(request: Request, exc: Exception) -> Response:
+        # The client hung up mid-request: nobody will read an answer, and nothing went wrong
+        # in the mock. (The journal marks the exchange abandoned and sends nothing.)
+        return Response(status_code=499)
+
     async def server_error(request: Request, exc: Exception) -> Response:
+        # Kept for MockLuma.take_errors(), without the frames' locals (request bodies...): a
+        # bounded list of small records, however long the server runs.
+        traceback.clear_frames(exc.__traceback__)
         ctx.errors.append(exc)
         dialect = dialect_for(request.url.path)
         message = (
@@ -296,6 +308,9 @@ def create_app(
         surface = find_surface(request.url.path)
         if surface is not None and surface.response_headers is not None:
             error.headers.update(surface.response_headers(request.headers))
+        # Uvicorn closes the connection after an exception; say so, so that a keep-alive
+        # client does not send its next request into a closed socket.
+        error.headers["Connection"] = "close"
         return error.response()
 
     @asynccontextmanager
@@ -334,6 +349,7 @@ def create_app(
         routes=routes,
         exception_handlers={
             ApiError: api_error,
+            ClientDisconnect: client_gone,
             RateLimited: rate_limited,
             HTTPException: http_error,
             Exception: server_error,

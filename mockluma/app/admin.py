@@ -1,22 +1,37 @@
-"""The control API under ``/_mockluma/``: health, reset and the clock. JSON in and out.
+"""The control API under ``/_mockluma/``: health, reset, the clock and the journal. JSON in
+and out.
 
 Errors here use mockluma's own shape, ``{"error": "<sentence>"}``.
+
+``GET /journal`` answers one page, oldest first: at most ``limit`` entries (default and most
+:data:`PAGE_ENTRIES`) and about :data:`PAGE_BYTES` of JSON. When more may follow, the
+``X-Mockluma-Next-Cursor`` header gives the ``since`` (alias ``cursor``) of the next page and a
+``Link: <...>; rel="next"`` header its URL. API keys are masked unless the server was started
+with ``--show-api-keys``. The page is built a slice at a time, handing the event loop back
+between slices, so reading a full journal never stalls the other requests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import re
+import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockluma._version import __version__
+from mockluma.app.guard import mask_key
+from mockluma.engine.journal import Exchange
 from mockluma.surfaces import Context
 from mockluma.web.bodies import read_json
 from mockluma.web.errors import ApiError
+from mockluma.web.json_cache import json_bytes
 
 
 class AdminDialect:
@@ -26,6 +41,13 @@ class AdminDialect:
 
 ADMIN_DIALECT = AdminDialect()
 _MAX_ADVANCE = 366 * 24 * 3600
+PAGE_ENTRIES = 1000
+"""The most entries one journal page holds (``limit``'s default and maximum)."""
+PAGE_BYTES = 4 * 1024**2
+"""About the most JSON one journal page holds (at least one entry is always sent)."""
+_SLICE_SECONDS = 0.01
+"""How long building a page holds the event loop before letting other requests run."""
+_DECIMAL = re.compile(r"[0-9]{1,18}")
 
 
 def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
@@ -43,6 +65,7 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
         }
 
     async def health(request: Request) -> Response:
+        journal = ctx.journal
         return JSONResponse(
             {
                 "status": "ok",
@@ -51,6 +74,12 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
                 "seed": ctx.config.seed,
                 # What `mockluma contract` needs to know to check this server's key handling.
                 "any_key": not ctx.config.api_keys,
+                # Sizes only (no content): what a long-running server holds.
+                "journal": {
+                    "entries": len(journal),
+                    "bytes": journal.size,
+                    "max_bytes": journal.max_bytes,
+                },
             }
         )
 
@@ -83,34 +112,7 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
         return JSONResponse({**clock_state(), "events_run": ran})
 
     async def journal(request: Request) -> Response:
-        params = request.query_params
-        filters: dict[str, Any] = {
-            name: params[name]
-            for name in ("method", "path", "generation_id", "api_key")
-            if params.get(name)
-        }
-        if params.get("status"):
-            if not params["status"].isdigit():
-                raise ADMIN_DIALECT.error(422, "'status' must be an HTTP status code.")
-            filters["status"] = int(params["status"])
-        entries = ctx.journal.find(**filters)
-        return JSONResponse(
-            [
-                {
-                    "sequence": entry.sequence,
-                    "at": _iso(entry.at),
-                    "method": entry.method,
-                    "path": entry.path,
-                    "query": entry.query,
-                    "api_key": entry.api_key,
-                    "status": entry.status,
-                    "request": entry.request_json(),
-                    "response": entry.response_json(),
-                    **({"input_media": entry.input_media} if entry.input_media else {}),
-                }
-                for entry in entries
-            ]
-        )
+        return await journal_page(request, ctx)
 
     async def clear_journal(request: Request) -> Response:
         ctx.journal.clear()
@@ -135,3 +137,83 @@ async def _object(request: Request, ctx: Context) -> dict[str, Any]:
 
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+async def journal_page(request: Request, ctx: Context) -> Response:
+    """One page of ``GET /_mockluma/journal`` (see the module docstring)."""
+    params = request.query_params
+    filters: dict[str, Any] = {
+        name: params[name]
+        for name in ("method", "path", "generation_id", "api_key")
+        if params.get(name)
+    }
+    if params.get("status"):
+        filters["status"] = _number(params, "status", "an HTTP status code such as 404")
+    limit = PAGE_ENTRIES
+    if params.get("limit"):
+        limit = _number(params, "limit", f"a number of entries from 1 to {PAGE_ENTRIES}")
+        if not 1 <= limit <= PAGE_ENTRIES:
+            raise ADMIN_DIALECT.error(
+                422, f"'limit' must be a number of entries from 1 to {PAGE_ENTRIES}."
+            )
+    since = 0
+    for name in ("since", "cursor"):
+        if params.get(name):
+            since = _number(params, name, "the sequence number the previous page ended at")
+    mask = ctx.config.mask_api_keys
+    chunks: list[bytes] = []
+    size = 0
+    last = since
+    more = False
+    pause_at = time.perf_counter() + _SLICE_SECONDS
+    for entry in ctx.journal.matching(since=since, **filters):
+        if len(chunks) >= limit or size >= PAGE_BYTES:
+            more = True
+            break
+        chunk = json_bytes(entry_json(entry, mask=mask))
+        chunks.append(chunk)
+        size += len(chunk) + 1
+        last = entry.sequence
+        if time.perf_counter() >= pause_at:
+            await asyncio.sleep(0)
+            pause_at = time.perf_counter() + _SLICE_SECONDS
+    headers: dict[str, str] = {}
+    if more:
+        headers["X-Mockluma-Next-Cursor"] = str(last)
+        query = urlencode({**_plain(params), "since": str(last)})
+        headers["Link"] = f'<{request.url.path}?{query}>; rel="next"'
+    body = b"[" + b",".join(chunks) + b"]"
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def entry_json(entry: Exchange, *, mask: bool = True) -> dict[str, Any]:
+    """One journal entry as ``GET /_mockluma/journal`` shows it."""
+    return {
+        "sequence": entry.sequence,
+        "at": _iso(entry.at),
+        "method": entry.method,
+        "path": entry.path,
+        "query": entry.query,
+        "api_key": mask_key(entry.api_key) if mask else entry.api_key,
+        "status": entry.status,
+        "request": entry.request_json(),
+        "response": entry.response_json(),
+        "request_size": entry.request_size,
+        "response_size": entry.response_size,
+        "truncated": entry.request_size > len(entry.request_body)
+        or entry.response_size > len(entry.response_body),
+        "abandoned": entry.abandoned,
+        **({"input_media": entry.input_media} if entry.input_media else {}),
+    }
+
+
+def _number(params: Mapping[str, str], name: str, what: str) -> int:
+    raw = params[name]
+    # Only ASCII digits: str.isdigit() also accepts "²", which int() refuses.
+    if not _DECIMAL.fullmatch(raw):
+        raise ADMIN_DIALECT.error(422, f"'{name}' must be {what}, not {raw!r}.")
+    return int(raw)
+
+
+def _plain(params: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in params.items() if name not in ("since", "cursor")}

@@ -28,12 +28,14 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from mockluma._version import __version__
-from mockluma.engine.callbacks import DeliveryFailed, Inbox
+from mockluma.engine.callbacks import INBOX_BYTES, DeliveryFailed, Inbox
 from mockluma.surfaces import Context
 from mockluma.web.bodies import read_body
 from mockluma.web.urls import base_url_of
 
 IN_PROCESS_HOST = "mockluma.test"
+MAX_INBOXES = 64
+"""How many inboxes a server hosts at once; each keeps a bounded number of bytes."""
 _USER_AGENT = f"mockluma-callbacks/{__version__}"
 
 
@@ -119,7 +121,15 @@ def callback_routes(ctx: Context, dialect: Any) -> Sequence[BaseRoute]:
                 raise dialect.error(
                     404, f"There is no inbox named {name!r}; PUT /_mockluma/inbox/{name} first."
                 )
-            box = ctx.inboxes[name] = Inbox(name)
+            if len(ctx.inboxes) >= MAX_INBOXES:
+                raise dialect.error(
+                    409,
+                    f"This server already hosts {MAX_INBOXES} inboxes, the most it keeps; "
+                    "DELETE /_mockluma/inbox/NAME one you no longer need.",
+                )
+            box = ctx.inboxes[name] = Inbox(
+                name, max_bytes=max(INBOX_BYTES, ctx.config.journal_max_bytes // MAX_INBOXES)
+            )
         return box
 
     async def receive(request: Request) -> Response:
@@ -130,7 +140,7 @@ def callback_routes(ctx: Context, dialect: Any) -> Sequence[BaseRoute]:
         except (ValueError, RecursionError):
             # Not JSON we could send back: keep it as text.
             body = raw.decode("utf-8", "replace")
-        item = box.receive(ctx.simulation.now(), body)
+        item = box.receive(ctx.simulation.now(), body, len(raw))
         if box.delay:
             await asyncio.sleep(box.delay)
         return JSONResponse({"received": True}, status_code=item.status)

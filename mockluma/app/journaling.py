@@ -4,6 +4,10 @@ It wraps ``receive`` and ``send`` rather than using Starlette's request objects,
 adds two list appends per message and one journal entry per exchange. Control calls under
 ``/_mockluma/`` are not recorded, except media downloads and uploads to signed URLs; neither
 body of those is kept (the files are shipped fixtures, and uploads are never stored).
+
+Only the first :data:`~mockluma.engine.journal.BODY_LIMIT` bytes of each body are held, while
+the whole size is counted. A client that hangs up before it gets its answer leaves an entry
+marked ``abandoned`` with a short head of what it sent, never a 500.
 """
 
 from __future__ import annotations
@@ -38,9 +42,11 @@ class JournalMiddleware:
             return
         request_body: list[bytes] = []
         response_body: list[bytes] = []
+        request_size = response_size = request_kept = response_kept = 0
         status = 0
         content_type = ""
         recorded = False
+        abandoned = False
         keep_request, keep_response = not path.startswith(_UPLOADS), not path.startswith(_MEDIA)
         surface = self.surface_for(path)
         # Each API reads its key its own way; elsewhere (media) a bearer token is the key.
@@ -60,16 +66,29 @@ class JournalMiddleware:
                 response_body=b"".join(response_body) if response_body else b"",
                 response_type=content_type,
                 input_media=scope.get("state", {}).get("input_media"),
+                request_size=request_size,
+                response_size=response_size,
+                abandoned=abandoned,
             )
 
         async def receive_and_keep() -> Message:
+            nonlocal request_size, request_kept, abandoned
             message = await receive()
-            if message["type"] == "http.request" and keep_request:
-                request_body.append(message.get("body", b"")[:BODY_LIMIT])
+            if message["type"] == "http.request":
+                body = message.get("body", b"")
+                request_size += len(body)
+                if keep_request and request_kept < BODY_LIMIT:
+                    piece = body[: BODY_LIMIT - request_kept]
+                    request_body.append(piece)
+                    request_kept += len(piece)
+            elif message["type"] == "http.disconnect" and status == 0:
+                abandoned = True  # gone before its answer started
             return message
 
         async def send_and_keep(message: Message) -> None:
-            nonlocal status, content_type
+            nonlocal status, content_type, response_size, response_kept
+            if abandoned:  # an answer to nobody (the handler saw the hang-up): not sent
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
                 empty = False
@@ -82,8 +101,12 @@ class JournalMiddleware:
                 if empty and not recorded:
                     record()
             elif message["type"] == "http.response.body":
-                if keep_response:
-                    response_body.append(message.get("body", b"")[:BODY_LIMIT])
+                body = message.get("body", b"")
+                response_size += len(body)
+                if keep_response and response_kept < BODY_LIMIT:
+                    piece = body[: BODY_LIMIT - response_kept]
+                    response_body.append(piece)
+                    response_kept += len(piece)
                 # Record before the last chunk leaves, so that a client that has its answer
                 # always finds the exchange in the journal.
                 if not message.get("more_body", False) and not recorded:

@@ -263,7 +263,7 @@ class CallbackDispatcher:
                 job.surface,
                 job.id,
                 job.owner,
-                update.url,
+                _shown_url(update.url),
                 update.state,
                 delivery.attempts,
                 at,
@@ -287,9 +287,27 @@ class CallbackDispatcher:
         return [a for a in self.attempts if generation_id in (None, a.generation_id)]
 
 
+LOGGED_URL_LIMIT = 2048
+"""How much of a callback URL the attempt log keeps (URLs are the client's to choose)."""
+
+
+def _shown_url(url: str) -> str:
+    return url if len(url) <= LOGGED_URL_LIMIT else url[:LOGGED_URL_LIMIT] + "…"
+
+
+INBOX_ITEMS = 1000
+"""How many POSTs an inbox keeps (the newest)."""
+INBOX_BYTES = 1024**2
+"""About how many bytes of bodies an inbox keeps (the newest POST is always kept)."""
+
+
 @dataclass(slots=True)
 class Inbox:
-    """A callback receiver hosted by the mock: records what arrives, answers as told."""
+    """A callback receiver hosted by the mock: records what arrives, answers as told.
+
+    It keeps the newest :attr:`max_items` POSTs within :attr:`max_bytes` of bodies (as sent);
+    older ones are dropped first.
+    """
 
     name: str
     responses: list[int] = field(default_factory=list)
@@ -298,23 +316,33 @@ class Inbox:
     do not depend on how concurrent deliveries interleave."""
     delay: float = 0.0
     """Wall-clock seconds to wait before answering (to exercise the sender's timeout)."""
-    received: list[Received] = field(default_factory=list)
+    received: deque[Received] = field(default_factory=deque)
+    max_items: int = INBOX_ITEMS
+    max_bytes: int = INBOX_BYTES
     _seen: dict[tuple[str | None, str | None], int] = field(default_factory=dict)
+    _bytes: int = 0
 
-    def receive(self, at: float, body: Any) -> Received:
-        """Record one POST; the result says what to answer."""
+    def receive(self, at: float, body: Any, size: int = 0) -> Received:
+        """Record one POST of ``size`` bytes; the result says what to answer."""
         probe = Received(at, body, 0)
         key = (probe.generation_id, probe.state)
         count = self._seen.get(key, 0)
-        self._seen[key] = count + 1
+        if len(self._seen) < 4 * self.max_items or key in self._seen:
+            self._seen[key] = count + 1
         status = self.responses[min(count, len(self.responses) - 1)] if self.responses else 200
-        item = Received(at, body, status)
+        item = Received(at, body, status, size)
         self.received.append(item)
+        self._bytes += size
+        while len(self.received) > 1 and (
+            len(self.received) > self.max_items or self._bytes > self.max_bytes
+        ):
+            self._bytes -= self.received.popleft().size
         return item
 
     def clear(self) -> None:
         self.received.clear()
         self._seen.clear()
+        self._bytes = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +353,8 @@ class Received:
     body: Any
     status: int
     """What the inbox answered."""
+    size: int = 0
+    """The body's size as sent, in bytes."""
 
     @property
     def generation_id(self) -> str | None:

@@ -1,9 +1,10 @@
 """A bounded record of every exchange with the mock, for verification in tests.
 
 Entries are plain data: the request (method, path, query, API key, body) and the response
-(status, body), stamped with simulated time. Bodies are kept as bytes, capped in size, and
-parsed only when a query needs them, so recording costs little on the request path. The journal
-holds at most ``limit`` entries; the oldest are dropped first.
+(status, body), stamped with simulated time. Bodies are kept as bytes, capped in size (each
+entry records the real sizes), and parsed only when a query needs them, so recording costs
+little on the request path. The journal holds at most ``limit`` entries and at most
+``max_bytes`` of them (bodies plus a fixed cost per entry); the oldest are dropped first.
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 BODY_LIMIT = 64 * 1024
+"""How much of each body an entry keeps."""
+ABANDONED_BODY_LIMIT = 1024
+"""How much of the request body is kept when the client hung up before it got an answer."""
+ABANDONED = 499
+"""The status recorded for a request whose client hung up before it was answered (nginx's
+"client closed request"); nothing was sent."""
+ENTRY_COST = 512
+"""What an entry costs besides its bodies, in bytes (its object, strings and bookkeeping)."""
+DEFAULT_MAX_BYTES = 64 * 1024**2
 
 
 @dataclass(slots=True)
@@ -42,7 +52,24 @@ class Exchange:
     response_type: str = ""
     input_media: list[dict[str, Any]] | None = None
     """What the request's input URLs found (:mod:`mockluma.engine.input_media`), if any."""
+    request_size: int = 0
+    """The request body's real size in bytes (``request_body`` may be cut short)."""
+    response_size: int = 0
+    """The response body's real size in bytes."""
+    abandoned: bool = False
+    """The client hung up before the mock answered (``status`` is :data:`ABANDONED`)."""
     _ids: frozenset[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def cost(self) -> int:
+        """What the entry counts against the journal's byte budget."""
+        return (
+            len(self.request_body)
+            + len(self.response_body)
+            + len(self.path)
+            + len(self.query)
+            + ENTRY_COST
+        )
 
     def request_json(self) -> Any:
         """The request body parsed as JSON, or ``None``."""
@@ -79,11 +106,18 @@ class Exchange:
 
 def _json(raw: bytes) -> Any:
     """``raw`` parsed as strict JSON, or ``None``: a body the mock refused (NaN, 1e999, nesting
-    too deep) must not break the journal that recorded it."""
-    try:
-        return json.loads(raw, parse_constant=_refuse, parse_float=_finite) if raw else None
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    too deep, a lone UTF-16 surrogate) must not break the journal that recorded it."""
+    if not raw:
         return None
+    try:
+        document = json.loads(raw, parse_constant=_refuse, parse_float=_finite)
+        if b"\\u" in raw:
+            # An escape may stand for half a surrogate pair ("\ud800"), which parses but can
+            # never be written out as UTF-8: such a document is not JSON the journal can show.
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError, RecursionError):
+        return None
+    return document
 
 
 def _refuse(name: str) -> Any:
@@ -98,11 +132,20 @@ def _finite(text: str) -> float:
 
 
 class Journal:
-    """The last ``limit`` exchanges, queryable by method, path, generation id, key and status."""
+    """The last ``limit`` exchanges within ``max_bytes``, queryable by method, path, generation
+    id, key and status."""
 
-    def __init__(self, limit: int = 10_000) -> None:
-        self._entries: deque[Exchange] = deque(maxlen=limit)
+    def __init__(self, limit: int = 10_000, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self._entries: deque[Exchange] = deque()
         self._sequence = itertools.count(1)
+        self.limit = limit
+        self.max_bytes = max_bytes
+        self._bytes = 0
+
+    @property
+    def size(self) -> int:
+        """What the entries held count against :attr:`max_bytes`."""
+        return self._bytes
 
     def record(
         self,
@@ -117,7 +160,12 @@ class Journal:
         response_body: bytes,
         response_type: str,
         input_media: list[dict[str, Any]] | None = None,
+        request_size: int | None = None,
+        response_size: int | None = None,
+        abandoned: bool = False,
     ) -> Exchange:
+        """Keep one exchange; ``*_size`` are the bodies' real sizes when they were cut short."""
+        kept = ABANDONED_BODY_LIMIT if abandoned else BODY_LIMIT
         entry = Exchange(
             next(self._sequence),
             at,
@@ -125,17 +173,34 @@ class Journal:
             path,
             query,
             api_key,
-            status,
-            request_body[:BODY_LIMIT],
-            response_body[:BODY_LIMIT],
+            ABANDONED if abandoned else status,
+            request_body[:kept],
+            b"" if abandoned else response_body[:BODY_LIMIT],
             response_type,
             input_media,
+            len(request_body) if request_size is None else request_size,
+            len(response_body) if response_size is None else response_size,
+            abandoned,
         )
         self._entries.append(entry)
+        self._bytes += entry.cost
+        while len(self._entries) > self.limit or (
+            self._bytes > self.max_bytes and len(self._entries) > 1
+        ):
+            self._bytes -= self._entries.popleft().cost
         return entry
 
     def clear(self) -> None:
         self._entries.clear()
+        self._bytes = 0
+
+    def matching(self, *, since: int = 0, **filters: Any) -> Iterator[Exchange]:
+        """Exchanges after sequence number ``since`` matching every filter, oldest first,
+        found one at a time (over a snapshot: recording meanwhile does not disturb it)."""
+        wanted = _Filters(**filters)
+        for entry in list(self._entries):
+            if entry.sequence > since and not wanted.misses(entry):
+                yield entry
 
     def __len__(self) -> int:
         return len(self._entries)

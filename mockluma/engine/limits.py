@@ -83,13 +83,16 @@ class Limiter:
             window.popleft()
         if limit is not None:
             if limit.per_minute is not None and len(window) >= limit.per_minute:
+                # The window frees up when its oldest create leaves it; a limit of zero has no
+                # create in it and refuses every one, a full window from now.
+                reset_at = (window[0] if window else now) + WINDOW
                 raise RateLimited(
                     surface=surface,
                     group=group,
                     kind="rate",
                     limit=limit.per_minute,
-                    retry_after=window[0] + WINDOW - now,
-                    reset_at=window[0] + WINDOW,
+                    retry_after=reset_at - now,
+                    reset_at=reset_at,
                 )
             if limit.concurrent is not None and usage.active >= limit.concurrent:
                 raise RateLimited(

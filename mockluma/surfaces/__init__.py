@@ -18,6 +18,7 @@ Prefixes may nest (``/v1`` and ``/v1/luma-ai``): the longest prefix that matches
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,9 @@ from mockluma.web.errors import ApiError, Dialect
 from mockluma.web.router import IndexedMount
 from mockluma.web.urls import UPLOADS_PATH
 
+ERRORS_KEPT = 100
+"""How many unexpected exceptions a server keeps for ``MockLuma.take_errors()``."""
+
 
 @dataclass(slots=True, eq=False)
 class Context:
@@ -56,8 +60,9 @@ class Context:
     faults: FaultBook
     callbacks: CallbackDispatcher
     journal: Journal = field(default_factory=Journal)
-    errors: list[BaseException] = field(default_factory=list)
-    """Unexpected exceptions raised while handling requests (bugs, surfaced to tests)."""
+    errors: deque[BaseException] = field(default_factory=lambda: deque(maxlen=ERRORS_KEPT))
+    """Unexpected exceptions raised while handling requests (bugs, surfaced to tests); the
+    last :data:`ERRORS_KEPT` of them."""
     shared: dict[str, Any] = field(default_factory=dict)
     """Objects a surface shares between its API routes and its side routes, by surface name."""
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from starlette._utils import get_route_path  # what Route.matches itself uses
+from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, Mount, Router
 from starlette.types import Lifespan, Receive, Scope, Send
 
@@ -107,6 +108,7 @@ class IndexedRouter(Router):
         # The loop of Router.app, over the routes that can match.
         partial: BaseRoute | None = None
         partial_scope: Scope | None = None
+        allowed: set[str] = set()
         for text, newline, route in candidates:
             if newline is None:
                 if not path.startswith(text):
@@ -119,14 +121,37 @@ class IndexedRouter(Router):
                 scope.update(child_scope)
                 await route.handle(scope, receive, send)
                 return
-            if match is Match.PARTIAL and partial is None:
-                partial, partial_scope = route, child_scope
+            if match is Match.PARTIAL:
+                if partial is None:
+                    partial, partial_scope = route, child_scope
+                if _template(route) == _template(partial):
+                    allowed.update(getattr(route, "methods", None) or ())
         if partial is not None and partial_scope is not None:
             scope["route"] = partial
             scope.update(partial_scope)
+            if "app" in scope and allowed:
+                # Starlette's 405 names the methods of the first route on the path only; a
+                # resource served by one route per method (GET and POST /generations) allows
+                # them all. (Routes of other templates that also match, /generations/{id} for
+                # /generations/video, are other resources.)
+                raise HTTPException(405, headers={"Allow": allow_header(allowed)})
             await partial.handle(scope, receive, send)
             return
         await super().app(scope, receive, send)
+
+
+def _template(route: BaseRoute) -> str | None:
+    path = getattr(route, "path_format", None)
+    return path if isinstance(path, str) else None
+
+
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allow_header(methods: Iterable[str]) -> str:
+    """An ``Allow`` header naming ``methods`` in the usual order (GET, HEAD, POST...)."""
+    known = [method for method in _METHOD_ORDER if method in methods]
+    return ", ".join(known + sorted(set(methods) - set(_METHOD_ORDER)))
 
 
 class IndexedMount(Mount):

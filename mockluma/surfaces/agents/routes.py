@@ -284,7 +284,15 @@ def _expiry(value: str, now: float) -> float:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    expires_at = moment.timestamp()
+    try:
+        # Every time the API writes back must exist in UTC: 9999-12-31T23:59:59-14:00 is in
+        # the year 10000 there.
+        expires_at = moment.astimezone(UTC).timestamp()
+    except OverflowError:
+        raise bad_request(
+            "Field 'expires_at' must be a date-time between the years 1 and 9999 in UTC, "
+            f"not {value!r}."
+        ) from None
     if expires_at <= now:
         raise bad_request("Field 'expires_at' must be in the future.")
     return expires_at

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from mockluma.engine.callback_targets import target_refusal
 from mockluma.engine.errors import JobNotFound
 from mockluma.engine.input_media import Seen
 from mockluma.engine.jobs import Job, Phase
@@ -125,7 +126,13 @@ class DreamMachineRoutes:
 
     async def body(self, request: Request, schema: str) -> dict[str, Any]:
         raw = await read_json(request, max_bytes=self.ctx.config.max_body_bytes, dialect=DIALECT)
-        return validation.conform(f"{schema}.request.json", raw)
+        body = validation.conform(f"{schema}.request.json", raw)
+        url = body.get("callback_url")
+        if isinstance(url, str):
+            refusal = target_refusal(url, self.ctx.config.callback_hosts)
+            if refusal is not None:
+                raise DIALECT.error(422, refusal[0].upper() + refusal[1:])
+        return body
 
     def present(self, job: Job, request: Request, status: int = 200) -> Response:
         base_url = base_url_of(request)
