@@ -95,7 +95,7 @@ def serve(config: Config) -> None:
     import uvicorn
 
     from mockluma.app import SURFACES, create_app
-    from mockluma.server import uvicorn_stack
+    from mockluma.server import StreamClosingServer, uvicorn_stack
 
     app = create_app(config)
     # Bind first, so that port 0 resolves to a real port before anything is printed.
@@ -139,7 +139,7 @@ def serve(config: Config) -> None:
     print("Press Ctrl-C to stop.", flush=True)
     # "auto": uvloop and httptools when installed (the `fast` extra), asyncio and h11 otherwise.
     # No access log: a line per request would cost more than the request.
-    server = uvicorn.Server(
+    server = StreamClosingServer(
         uvicorn.Config(
             app,
             loop="auto",

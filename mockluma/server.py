@@ -67,7 +67,19 @@ class LoopThread:
             self._loop.close()
 
 
-class _Server(uvicorn.Server):
+class StreamClosingServer(uvicorn.Server):
+    """A uvicorn server that ends the app's long-lived responses (the dashboard's event
+    streams) as soon as shutdown begins: uvicorn waits for open responses before it runs the
+    app's shutdown, so without this an open dashboard would hold Ctrl-C."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        close_streams = getattr(self.config.app, "close_streams", None)
+        if callable(close_streams):
+            close_streams()
+        await super().shutdown(sockets)
+
+
+class _Server(StreamClosingServer):
     def __init__(self, config: uvicorn.Config, ready: threading.Event) -> None:
         super().__init__(config)
         self._ready = ready

@@ -25,7 +25,10 @@ from starlette.types import ExceptionHandler, Lifespan, Receive, Scope, Send
 from mockluma import route_map
 from mockluma.app.admin import ADMIN_DIALECT, admin_routes
 from mockluma.app.admin_faults import check_failure_kinds, fault_routes
+from mockluma.app.admin_generations import generation_routes
 from mockluma.app.callbacks import HttpSender, callback_routes
+from mockluma.app.dashboard import EventHub, dashboard_routes
+from mockluma.app.dashboard.pages import root_redirect
 from mockluma.app.faults import TRANSPORT_KEY, FaultLayer, find_transport
 from mockluma.app.headers import SurfaceHeadersMiddleware
 from mockluma.app.journaling import JournalMiddleware
@@ -139,6 +142,7 @@ class MockApp(Starlette):
         lifespan: Lifespan[Starlette],
         middleware: Sequence[Middleware],
         find_surface: Callable[[str], Surface | None],
+        streams: EventHub,
     ) -> None:
         super().__init__(
             routes=routes,
@@ -148,10 +152,16 @@ class MockApp(Starlette):
         )
         self.router = IndexedRouter(routes, lifespan=lifespan)
         self.state.mockluma = ctx
+        self.streams = streams
         surfaces = [(prefix, s.name, s.dialect) for s in SURFACES for prefix in s.prefixes]
         inner = FaultLayer(super().__call__, ctx, surfaces, ADMIN_DIALECT)
         # Surface headers (X-Request-Id...) go on every answer, injected faults and 500s too.
         self._outer = JournalMiddleware(SurfaceHeadersMiddleware(inner, find_surface), ctx)
+
+    def close_streams(self) -> None:
+        """End the dashboard's event streams: the server calls this as its shutdown begins,
+        because uvicorn waits for every open response before it stops."""
+        self.streams.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -169,9 +179,13 @@ def create_app(config: Config | None = None) -> Starlette:
     find_surface = surface_index(SURFACES).find
     mounts = [mount for surface in SURFACES for mount in surface.mounts(ctx)]
     # Longest prefix first, so a surface mounted under another's prefix gets its own paths.
-    routes = sorted(mounts, key=lambda mount: -len(mount.path))
+    routes: list[BaseRoute] = [*sorted(mounts, key=lambda mount: -len(mount.path))]
+    streams = EventHub(ctx)
     control = [
+        # The dashboard's pages are control routes: they share the control API's protections.
+        *dashboard_routes(ctx, SURFACES, streams),
         *admin_routes(ctx),
+        *generation_routes(ctx, SURFACES, ADMIN_DIALECT),
         *fault_routes(ctx, SURFACES, ADMIN_DIALECT),
         *callback_routes(ctx, ADMIN_DIALECT),
         *media_routes(ctx),
@@ -182,6 +196,7 @@ def create_app(config: Config | None = None) -> Starlette:
         if surface.side_routes is not None
     )
     routes.append(IndexedMount(ADMIN_PREFIX, control))
+    routes.append(root_redirect())
 
     def dialect_for(path: str) -> Dialect:
         surface = find_surface(path)
@@ -240,6 +255,7 @@ def create_app(config: Config | None = None) -> Starlette:
         try:
             yield
         finally:
+            streams.close()
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
@@ -260,6 +276,7 @@ def create_app(config: Config | None = None) -> Starlette:
         lifespan=lifespan,
         middleware=middleware,
         find_surface=find_surface,
+        streams=streams,
     )
     sender = ctx.callbacks.sender
     if isinstance(sender, HttpSender):

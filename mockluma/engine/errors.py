@@ -2,7 +2,8 @@
 
 SimulationError
 ├── JobNotFound          no such job for this key (or it was deleted)
-└── InsufficientCredits  the account cannot pay for the job
+├── InsufficientCredits  the account cannot pay for the job
+└── JobFinished          the job has already completed or failed (it cannot be steered)
 """
 
 from __future__ import annotations
@@ -23,3 +24,10 @@ class InsufficientCredits(SimulationError):
         super().__init__(f"The job costs {cost:g} but the balance is {balance:g}.")
         self.balance = balance
         self.cost = cost
+
+
+class JobFinished(SimulationError):
+    def __init__(self, job_id: str, phase: str) -> None:
+        super().__init__(f"Job {job_id!r} has already {phase}; its state can no longer change.")
+        self.job_id = job_id
+        self.phase = phase

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount
 
 from mockluma.config import Config
 from mockluma.engine.callbacks import CallbackDispatcher, Inbox, Renderer
 from mockluma.engine.faults import FaultBook
-from mockluma.engine.jobs import Failure
+from mockluma.engine.jobs import Failure, Job
 from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limit, RateLimited
 from mockluma.engine.media import MediaCatalog
@@ -104,6 +105,9 @@ class Surface:
         default_factory=dict
     )
     """Further mount paths, each with the endpoints under it (empty for most APIs)."""
+    present: Callable[[Job, Context, Request], Any] | None = None
+    """A job as this API's status call shows it now (the control API and the dashboard show
+    it; ``request`` gives the base URL of media links). Polls are not counted."""
 
     @property
     def prefixes(self) -> tuple[str, ...]:

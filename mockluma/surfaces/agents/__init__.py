@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
-from mockluma.surfaces.agents import catalog
+from mockluma.surfaces.agents import catalog, presenters
 from mockluma.surfaces.agents.catalog import SURFACE as NAME
 from mockluma.surfaces.agents.errors import DIALECT, rate_limited, response_headers
 from mockluma.surfaces.agents.routes import AgentsRoutes
@@ -20,6 +20,7 @@ AGENTS = Surface(
     failures=catalog.FAILURES,
     rate_limits=catalog.RATE_LIMITS,
     rate_limited=rate_limited,
+    present=lambda job, ctx, request: presenters.generation(job, request, ctx),
 )
 
 __all__ = ["AGENTS"]

@@ -4,10 +4,11 @@ it: create under ``/lumalabs-ai/v1``, poll under ``/lumalabs-ai-polling/v1``."""
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
-from mockluma.surfaces.appypie import catalog
+from mockluma.surfaces.appypie import catalog, presenters
 from mockluma.surfaces.appypie.catalog import SURFACE as NAME
 from mockluma.surfaces.appypie.errors import DIALECT, rate_limited
 from mockluma.surfaces.appypie.routes import AppyPieRoutes
+from mockluma.web import base_url_of
 
 APPYPIE = Surface(
     name=NAME,
@@ -18,6 +19,9 @@ APPYPIE = Surface(
     failures=catalog.FAILURES,
     rate_limited=rate_limited,
     more_mounts={"/lumalabs-ai-polling/v1": lambda ctx: AppyPieRoutes(ctx).polling_routes()},
+    present=lambda job, ctx, request: presenters.status(
+        job, base_url_of(request), ctx.config.appypie_statuses
+    ),
 )
 
 __all__ = ["APPYPIE"]

@@ -7,7 +7,7 @@ through the ``lumaapi`` library or its ``luma`` command.
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
-from mockluma.surfaces.captures import catalog
+from mockluma.surfaces.captures import catalog, presenters
 from mockluma.surfaces.captures.catalog import SURFACE as NAME
 from mockluma.surfaces.captures.errors import DIALECT
 from mockluma.surfaces.captures.routes import CapturesRoutes
@@ -20,6 +20,7 @@ CAPTURES = Surface(
     starting_balance=lambda config: float(config.capture_credits),
     upload_routes=lambda ctx: CapturesRoutes(ctx).upload_routes(),
     failures=catalog.FAILURES,
+    present=lambda job, ctx, request: presenters.run(job, ctx.simulation.now(), request),
 )
 
 __all__ = ["CAPTURES"]

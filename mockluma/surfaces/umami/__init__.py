@@ -4,10 +4,11 @@ Luma's old web API: ``user_prompt`` in, ``state`` pending → processing → com
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
-from mockluma.surfaces.umami import catalog
+from mockluma.surfaces.umami import catalog, presenters
 from mockluma.surfaces.umami.catalog import SURFACE as NAME
 from mockluma.surfaces.umami.errors import DIALECT, rate_limited
 from mockluma.surfaces.umami.routes import UmamiRoutes
+from mockluma.web import base_url_of
 
 UMAMI = Surface(
     name=NAME,
@@ -17,6 +18,7 @@ UMAMI = Surface(
     starting_balance=lambda config: config.credits_cents * catalog.TOKENS_PER_CENT,
     failures=catalog.FAILURES,
     rate_limited=rate_limited,
+    present=lambda job, ctx, request: presenters.generation(ctx, job, base_url_of(request)),
 )
 
 __all__ = ["UMAMI"]
