@@ -297,7 +297,8 @@ class Simulation:
 
     def complete_now(self, job: Job) -> Job:
         """Finish ``job`` successfully at the current instant, through each phase it has not
-        reached yet (a queued job passes through running, so observers see every step).
+        reached yet (a queued job passes through running, so observers see every step; both
+        updates happen at the same instant, so their callbacks may arrive in either order).
 
         Raises :class:`JobFinished` if it has already completed or failed.
         """
