@@ -95,7 +95,7 @@ def test_complete_now_passes_through_every_phase_and_serves_the_media(
     # The callback receiver hears both steps; they are sent at the same simulated instant, on
     # two connections, so they may arrive in either order.
     assert inbox.wait_for(str(generation.id), "completed", within=1)
-    assert sorted(inbox.states(str(generation.id))) == ["completed", "dreaming"]
+    assert sorted(str(s) for s in inbox.states(str(generation.id))) == ["completed", "dreaming"]
     media = admin.get(f"/generations/{generation.id}").json()["media"]
     assert {"url": seen.assets.video, "type": "video"} in media
     again = admin.post(f"/generations/{generation.id}/complete", json={})

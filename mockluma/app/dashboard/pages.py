@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import shlex
+import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from starlette.templating import Jinja2Templates
 
 from mockluma.app.admin_faults import limits_json
 from mockluma.app.admin_generations import PHASES, details, select, summary
-from mockluma.app.dashboard.events import EventHub, clock_json
+from mockluma.app.dashboard.events import EventHub, clock_json, fingerprints
 from mockluma.engine.errors import JobNotFound
 from mockluma.engine.journal import Exchange
 from mockluma.routing import PrefixIndex
@@ -35,6 +36,9 @@ PAGE_SIZE = 50
 """Rows per page of the generations table and the journal: a page is never the whole log."""
 CALLBACKS_SHOWN = 200
 FRAGMENT_HEADER = "x-mockluma-fragment"
+FRAGMENT_REUSE = 1.0
+"""Wall seconds a rendered live region may be served again while nothing it shows changed."""
+FRAGMENTS_KEPT = 64
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 
 # How each API's clients send their key, for "copy as curl" (the journal keeps the key, not the
@@ -45,6 +49,7 @@ _KEY_HEADERS = {
 }
 
 templates = Jinja2Templates(directory=HERE / "templates")
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def _clock_text(seconds: float) -> str:
@@ -83,6 +88,26 @@ def dashboard_routes(ctx: Context, surfaces: Sequence[Surface], hub: EventHub) -
     ).find
     simulation = ctx.simulation
 
+    # Every open dashboard fetches its live region when an event says it changed, all within a
+    # few milliseconds: the first fetch renders it, the others of the same page and filters get
+    # those bytes while the state is the same (ages and the clock are repainted in the browser).
+    fragments: dict[str, tuple[Any, float, bytes]] = {}
+
+    def state_key() -> Any:
+        clock = simulation.clock
+        return (fingerprints(ctx), clock.now() if clock.mode == "manual" else clock.mode)
+
+    def cached_fragment(request: Request) -> Response | None:
+        kept = fragments.get(str(request.url))
+        if kept is None or kept[0] != state_key() or time.monotonic() - kept[1] > FRAGMENT_REUSE:
+            return None
+        return Response(kept[2], media_type="text/html", headers={"cache-control": "no-store"})
+
+    def keep_fragment(request: Request, body: bytes) -> None:
+        if len(fragments) >= FRAGMENTS_KEPT:
+            fragments.clear()
+        fragments[str(request.url)] = (state_key(), time.monotonic(), body)
+
     def render(
         request: Request, name: str, title: str, watch: str, status_code: int = 200, **data: Any
     ) -> Response:
@@ -100,7 +125,21 @@ def dashboard_routes(ctx: Context, surfaces: Sequence[Surface], hub: EventHub) -
         }
         response = templates.TemplateResponse(request, name, context, status_code=status_code)
         response.headers["cache-control"] = "no-store"
+        if fragment and status_code == 200:
+            keep_fragment(request, bytes(response.body))
         return response
+
+    def live(handler: Callable[[Request], Awaitable[Response]]) -> Endpoint:
+        """``handler``, answering a repeated fetch of its live region from the last render."""
+
+        async def endpoint(request: Request) -> Response:
+            if request.headers.get(FRAGMENT_HEADER) == "live":
+                cached = cached_fragment(request)
+                if cached is not None:
+                    return cached
+            return await handler(request)
+
+        return endpoint
 
     async def overview(request: Request) -> Response:
         base = base_url_of(request).rstrip("/")
@@ -306,13 +345,13 @@ def dashboard_routes(ctx: Context, surfaces: Sequence[Surface], hub: EventHub) -
         )
 
     return [
-        Route("/", overview, methods=["GET"]),
-        Route("/ui/generations", generations, methods=["GET"]),
-        Route("/ui/generations/{id}", generation, methods=["GET"]),
-        Route("/ui/journal", journal, methods=["GET"]),
+        Route("/", live(overview), methods=["GET"]),
+        Route("/ui/generations", live(generations), methods=["GET"]),
+        Route("/ui/generations/{id}", live(generation), methods=["GET"]),
+        Route("/ui/journal", live(journal), methods=["GET"]),
         Route("/ui/journal/{sequence:int}", journal_entry, methods=["GET"]),
-        Route("/ui/faults", faults, methods=["GET"]),
-        Route("/ui/callbacks", callbacks, methods=["GET"]),
+        Route("/ui/faults", live(faults), methods=["GET"]),
+        Route("/ui/callbacks", live(callbacks), methods=["GET"]),
         Route("/ui/events", events, methods=["GET"]),
         Mount("/ui/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -60,12 +60,12 @@
 
   // -- talking to the control API -------------------------------------------------------
   async function api(method, path, payload) {
-    const headers = { Accept: "application/json" };
+    // JSON content and a custom header on every change: no cross-site "simple" request can
+    // look like this, so the control API can refuse anything else.
+    const headers = { Accept: "application/json", "X-Mockluma-Dashboard": "1" };
     const init = { method, headers, credentials: "same-origin" };
-    if (payload !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(payload);
-    }
+    if (method !== "GET") headers["Content-Type"] = "application/json";
+    if (payload !== undefined) init.body = JSON.stringify(payload);
     const token = sessionStorage.getItem(TOKEN);
     if (token) headers.Authorization = `Bearer ${token}`;
     let response = await fetch(admin + path, init);

@@ -1,0 +1,418 @@
+"""What open dashboards cost the API, and how the journal view copes with a full journal.
+
+    python bench/dashboard_load.py [--rounds 6] [--duration 5] [--connections 8]
+                                   [--dashboards 5] [--pages journal]
+
+1. **Throughput with dashboards open.** A ``mockluma serve`` (real clock, quick timing) in a
+   child process; 20 completed generations; ``GET /dream-machine/v1/generations/{id}`` in turn
+   over them from ``--connections`` keep-alive connections for ``--duration`` seconds. Rounds
+   alternate (A B B A ...) between no dashboard and ``--dashboards`` dashboards open: each one
+   holds the event stream (``/_mockluma/ui/events``) and, as a browser page does, fetches its
+   live region whenever an event names a topic its page shows. The dashboards run in a process
+   of their own, so their client-side work is not charged to the load generator. Every GET adds
+   a journal entry, so the journal page (the default) refreshes on every event: the worst case.
+   Reported: median req/s of each kind of round, and the drop (goal: under 5 %).
+2. **The journal view with a full journal.** After the load the journal holds its 10,000
+   entries (more requests are sent if it does not). Timed, 30 times each: the first page, a
+   filter that matches nothing (a scan of every entry), an older page, and one entry with its
+   bodies; their sizes show that no page carries the whole journal.
+
+Results go to ``bench/results/dashboard_load.json`` and are summed up in ``bench/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from _common import API_KEY, DM, VIDEO_BODY, percentile, table, write_result
+
+WATCHES = {
+    "": {"generations", "limits", "faults"},
+    "/ui/generations": {"generations"},
+    "/ui/journal": {"journal"},
+    "/ui/faults": {"faults"},
+    "/ui/callbacks": {"callbacks"},
+}
+PAGES = {"overview": "", "generations": "/ui/generations", "journal": "/ui/journal"}
+MIXED = ["", "/ui/generations", "/ui/journal", "/ui/faults", "/ui/callbacks"]
+
+
+# -- the server -----------------------------------------------------------------------------
+
+
+class Server:
+    """``mockluma serve`` on a free port, in a child process."""
+
+    def __init__(self) -> None:
+        command = [sys.executable, "-m", "mockluma", "serve", "--port", "0", "--seed", "0"]
+        command += ["--clock", "real", "--timing", "quick", "--rate-limits", "off"]
+        command += ["--credits", "1000000000000"]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline()
+        found = re.search(r"listening on (http://\S+)", first)
+        if found is None:
+            self.stop()
+            raise RuntimeError(f"mockluma serve printed {first!r}")
+        self.url = found.group(1)
+
+    def stop(self) -> float:
+        """Stop it as Ctrl-C would; return how long that took."""
+        started = time.perf_counter()
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        return time.perf_counter() - started
+
+
+def prepare(url: str) -> list[str]:
+    """20 completed generations; their paths."""
+    with httpx.Client(base_url=url, headers={"authorization": f"Bearer {API_KEY}"}) as client:
+        ids = [
+            client.post(f"{DM}/generations/video", json=dict(VIDEO_BODY)).json()["id"]
+            for _ in range(20)
+        ]
+        client.post("/_mockluma/clock/run-until-idle", json={})
+        states = {client.get(f"{DM}/generations/{i}").json()["state"] for i in ids}
+        assert states == {"completed"}, states
+    return [f"{DM}/generations/{i}" for i in ids]
+
+
+# -- load -----------------------------------------------------------------------------------
+
+
+async def _load(url: str, paths: Sequence[str], seconds: float, connections: int) -> dict[str, Any]:
+    """``connections`` keep-alive connections, each sending one GET after another.
+
+    A bare HTTP/1.1 client on asyncio streams, not httpx: httpx spends several times the mock's
+    own CPU per request, and on a two-core machine the load generator would be what is measured.
+    """
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    requests = [
+        (
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {API_KEY}\r\n\r\n"
+        ).encode()
+        for path in paths
+    ]
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(offset: int) -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection(host, int(port))
+        turn = itertools.islice(itertools.cycle(requests), offset, None)
+        try:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                writer.write(next(turn))
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+                await reader.readexactly(int(length.group(1)) if length else 0)
+                latencies.append(time.perf_counter() - started)
+                errors += not head.startswith(b"HTTP/1.1 200")
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(n) for n in range(connections)))
+    elapsed = time.perf_counter() - started
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1e3,
+        "p99_ms": percentile(latencies, 99) * 1e3,
+        "errors": errors,
+    }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux ``/proc``)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(
+    url: str, paths: Sequence[str], seconds: float, connections: int, server_pid: int
+) -> dict[str, Any]:
+    """One round; also the server's CPU time per request, which other processes on a shared
+    machine disturb far less than they disturb req/s."""
+    before = cpu_seconds(server_pid)
+    result = asyncio.run(_load(url, paths, seconds, connections))
+    result["server_cpu_us_per_request"] = (
+        (cpu_seconds(server_pid) - before) / max(1, result["requests"]) * 1e6
+    )
+    return result
+
+
+# -- dashboards (run in a child process: --as-dashboards) ------------------------------------
+
+
+async def _dashboard(url: str, page: str, ready: asyncio.Event, counts: dict[str, int]) -> None:
+    watched = WATCHES[page]
+    address = f"/_mockluma{page}" if page else "/_mockluma/"
+    async with (
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
+        client.stream("GET", "/_mockluma/ui/events") as stream,
+    ):
+        await client.get(address)  # the page itself, as a browser opens it
+        event = ""
+        async for line in stream.aiter_lines():
+            if line.startswith("event: "):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                counts["events"] += 1
+                if event == "hello":
+                    ready.set()
+                    continue
+                topics = set(json.loads(line.removeprefix("data: "))["topics"])
+                if topics & watched:
+                    answer = await client.get(address, headers={"x-mockluma-fragment": "live"})
+                    counts["fetches"] += 1
+                    counts["bytes"] += len(answer.content)
+
+
+async def _dashboards(url: str, pages: Sequence[str]) -> None:
+    counts = {"events": 0, "fetches": 0, "bytes": 0}
+    readies = [asyncio.Event() for _ in pages]
+    tasks = [
+        asyncio.create_task(_dashboard(url, page, ready, counts))
+        for page, ready in zip(pages, readies, strict=True)
+    ]
+    await asyncio.wait_for(asyncio.gather(*(ready.wait() for ready in readies)), 30)
+    print("READY", flush=True)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    print("COUNTS " + json.dumps(counts), flush=True)
+
+
+class Dashboards:
+    """``count`` dashboards open on ``pages`` (in turn), in a child process."""
+
+    def __init__(self, url: str, pages: Sequence[str]) -> None:
+        command = [sys.executable, __file__, "--as-dashboards", url, *[p or "/" for p in pages]]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if line != "READY":
+            self.process.kill()
+            raise RuntimeError(f"the dashboards printed {line!r}")
+
+    def close(self) -> dict[str, int]:
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=30)
+        for line in out.splitlines():
+            if line.startswith("COUNTS "):
+                counts: dict[str, int] = json.loads(line.removeprefix("COUNTS "))
+                return counts
+        return {}
+
+
+# -- the journal view -----------------------------------------------------------------------
+
+
+def journal_held(client: httpx.Client) -> int:
+    found = re.search(r"([\d,]+) exchanges? held", client.get("/_mockluma/ui/journal").text)
+    return int(found.group(1).replace(",", "")) if found else 0
+
+
+def time_view(client: httpx.Client, path: str, runs: int = 30) -> dict[str, Any]:
+    times, size = [], 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        answer = client.get(path)
+        times.append(time.perf_counter() - started)
+        assert answer.status_code == 200, (path, answer.status_code)
+        size = len(answer.content)
+    return {
+        "path": path,
+        "p50_ms": percentile(times, 50) * 1e3,
+        "p99_ms": percentile(times, 99) * 1e3,
+        "max_ms": max(times) * 1e3,
+        "bytes": size,
+    }
+
+
+def journal_view(url: str, paths: Sequence[str]) -> tuple[int, list[dict[str, Any]]]:
+    """How many entries the journal holds, and the timings of its views."""
+    with httpx.Client(base_url=url, headers={"authorization": f"Bearer {API_KEY}"}) as client:
+        while (held := journal_held(client)) < 10_000:
+            for _ in range(10_000 - held):
+                client.get(paths[0])
+        first = client.get("/_mockluma/ui/journal").text
+        newest = int(re.findall(r'data-sequence="(\d+)"', first)[0])
+        views = {
+            "first page": "/_mockluma/ui/journal",
+            "filter matching nothing (scans all)": "/_mockluma/ui/journal?status=418",
+            "older page (5,000 back)": f"/_mockluma/ui/journal?before={newest - 5_000}",
+            "one entry, with bodies": f"/_mockluma/ui/journal/{newest}",
+        }
+        return held, [{"view": view, **time_view(client, path)} for view, path in views.items()]
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args and args[0] == "--as-dashboards":
+        asyncio.run(_dashboards(args[1], [p if p != "/" else "" for p in args[2:]]))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--rounds", type=int, default=6, help="rounds of each kind (default 6)")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per round")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--dashboards", type=int, default=5)
+    parser.add_argument(
+        "--pages",
+        choices=(*PAGES, "mixed"),
+        default="journal",
+        help="the page every dashboard shows, or 'mixed' (one of each page)",
+    )
+    options = parser.parse_args(args)
+    if options.pages == "mixed":
+        pages = [MIXED[i % len(MIXED)] for i in range(options.dashboards)]
+    else:
+        pages = [PAGES[options.pages]] * options.dashboards
+
+    server = Server()
+    try:
+        paths = prepare(server.url)
+        pid = server.process.pid
+        load(server.url, paths, 2, options.connections, pid)  # warm-up
+        runs: dict[str, list[dict[str, Any]]] = {"none": [], "open": []}
+        fetched: list[dict[str, int]] = []
+        # A B B A ...: drift on a shared machine weighs on both kinds alike.
+        order = [
+            kind
+            for r in range(options.rounds)
+            for kind in (("none", "open") if r % 2 == 0 else ("open", "none"))
+        ]
+        for kind in order:
+            if kind == "none":
+                runs[kind].append(
+                    load(server.url, paths, options.duration, options.connections, pid)
+                )
+                continue
+            dashboards = Dashboards(server.url, pages)
+            try:
+                runs[kind].append(
+                    load(server.url, paths, options.duration, options.connections, pid)
+                )
+            finally:
+                fetched.append(dashboards.close())
+        held, journal = journal_view(server.url, paths)
+        # One dashboard open while the server stops: Ctrl-C must not wait for it.
+        holder = Dashboards(server.url, pages[:1])
+    finally:
+        stop_seconds = server.stop()
+    holder.close()
+
+    none = statistics.median(r["rps"] for r in runs["none"])
+    open_ = statistics.median(r["rps"] for r in runs["open"])
+    drop = 1 - open_ / none
+    cpu_none = statistics.median(r["server_cpu_us_per_request"] for r in runs["none"])
+    cpu_open = statistics.median(r["server_cpu_us_per_request"] for r in runs["open"])
+    print(
+        f"GET generation, {options.connections} connections, {options.rounds} rounds of "
+        f"{options.duration:g} s each way; {options.dashboards} dashboards on "
+        f"{options.pages} (cpu count {os.cpu_count()})"
+    )
+    print(
+        table(
+            [
+                "rounds",
+                "median req/s",
+                "server CPU µs/req",
+                "p50 ms",
+                "p99 ms",
+                "errors",
+                "each round req/s",
+            ],
+            [
+                [
+                    kind,
+                    f"{statistics.median(r['rps'] for r in results):,.0f}",
+                    f"{statistics.median(r['server_cpu_us_per_request'] for r in results):,.0f}",
+                    f"{statistics.median(r['p50_ms'] for r in results):.2f}",
+                    f"{statistics.median(r['p99_ms'] for r in results):.2f}",
+                    sum(r["errors"] for r in results),
+                    " ".join(f"{r['rps']:.0f}" for r in results),
+                ]
+                for kind, results in (
+                    ("no dashboard", runs["none"]),
+                    ("dashboards open", runs["open"]),
+                )
+            ],
+        )
+    )
+    fetches = statistics.median(c.get("fetches", 0) for c in fetched) if fetched else 0
+    print(
+        f"drop: {drop:.1%} (goal < 5 %): {'met' if drop < 0.05 else 'NOT met'}; the dashboards "
+        f"fetched their live region {fetches:.0f} times per round (median)"
+    )
+    print(
+        f"server CPU per request: {cpu_open / cpu_none - 1:+.1%} with the dashboards open "
+        f"({cpu_none:,.0f} -> {cpu_open:,.0f} µs)"
+    )
+    print()
+    print(f"Journal view with {held:,} entries held (30 requests each, one client, no other load)")
+    print(
+        table(
+            ["view", "p50 ms", "p99 ms", "max ms", "bytes"],
+            [
+                [
+                    j["view"],
+                    f"{j['p50_ms']:.1f}",
+                    f"{j['p99_ms']:.1f}",
+                    f"{j['max_ms']:.1f}",
+                    f"{j['bytes']:,}",
+                ]
+                for j in journal
+            ],
+        )
+    )
+    print(f"\nCtrl-C with a dashboard streaming: the server stopped in {stop_seconds:.2f} s")
+    path = write_result(
+        "dashboard_load",
+        {
+            "options": vars(options),
+            "rounds": runs,
+            "median_rps": {"none": none, "open": open_},
+            "median_server_cpu_us_per_request": {"none": cpu_none, "open": cpu_open},
+            "drop": drop,
+            "dashboard_counts": fetched,
+            "journal_held": held,
+            "journal_view": journal,
+            "stop_seconds": stop_seconds,
+        },
+    )
+    print(f"(results in {path.relative_to(path.parents[2])})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
