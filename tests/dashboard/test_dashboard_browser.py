@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import lumaai
 import pytest
 from lumaai import LumaAI
@@ -276,3 +277,35 @@ def test_a_narrow_window_needs_no_horizontal_scrolling_of_the_page(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 1, f"{path} is {overflow}px wider than a 360px window"
+
+
+def test_the_overview_counts_generations_per_state_across_apis(
+    page: Page, board: MockLuma, sdk: LumaAI
+) -> None:
+    ids = [
+        str(sdk.generations.create(model="ray-2", prompt=f"fox number {n}").id) for n in range(4)
+    ]
+    board.complete_now(ids[0])
+    board.fail_now(ids[1], "moderation")
+    board.advance(1)
+    with httpx.Client(base_url=board.umami_url) as umami:
+        made = umami.post(
+            "/luma-ai/generations",
+            headers={"authorization": "Bearer umami-key"},
+            json={"user_prompt": "a fox from umami", "aspect_ratio": "16:9"},
+        )
+        assert made.status_code < 300
+    open_page(page, board, "/")
+    counts = page.locator("#counts")
+    dream = counts.locator("tbody tr").filter(has_text="dream-machine")
+    expect(dream.locator('[data-state="succeeded"]')).to_have_text("1")
+    expect(dream.locator('[data-state="failed"]')).to_have_text("1")
+    expect(dream.locator('[data-state="queued"]')).to_have_text("2")
+    umami_row = counts.locator("tbody tr").filter(has_text="umami")
+    expect(umami_row.locator('[data-state="queued"]')).to_have_text("1")
+    # The generations page, as the docs show it.
+    page.set_viewport_size({"width": 1200, "height": 640})
+    open_page(page, board, "/ui/generations")
+    expect(page.locator("#generations tbody tr")).to_have_count(5)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "dashboard-generations.png")

@@ -214,3 +214,24 @@ def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the server did not notice in time"
         time.sleep(0.02)
+
+
+def test_a_live_region_is_rendered_once_for_every_dashboard_until_it_changes(
+    luma: MockLuma,
+) -> None:
+    live = {"x-mockluma-fragment": "live"}
+    with (
+        LumaAI(auth_token=KEY, base_url=luma.dream_machine_url) as sdk,
+        httpx.Client(base_url=f"{luma.url}/_mockluma", timeout=10) as client,
+    ):
+        sdk.generations.create(model="ray-2", prompt="a red fox in snow")
+        first = client.get("/ui/journal", headers=live)
+        again = client.get("/ui/journal", headers=live)
+        assert again.content == first.content
+        other = client.get("/ui/journal", params={"method": "GET"}, headers=live)
+        assert "No exchanges match these filters" in other.text  # its own filters, its own render
+        generation = sdk.generations.create(model="ray-2", prompt="a second fox")
+        changed = client.get("/ui/journal", headers=live)
+        assert changed.content != first.content
+        assert str(generation.id) not in first.text  # (the ids are in the response bodies only)
+        assert len(re.findall(r'<tr data-sequence="', changed.text)) == 2

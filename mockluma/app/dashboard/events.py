@@ -23,7 +23,6 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from mockluma.app.admin_faults import limits_json
 from mockluma.surfaces import Context
 
 Topics = dict[str, Any]
@@ -42,6 +41,7 @@ def clock_json(ctx: Context) -> dict[str, Any]:
 def fingerprints(ctx: Context) -> Topics:
     """What each topic looks like now; a topic changed when its value differs."""
     callbacks = ctx.callbacks.attempts
+    limiter = ctx.simulation.limiter
     return {
         "generations": ctx.simulation.revision,
         "journal": (ctx.journal.last_sequence, len(ctx.journal)),
@@ -54,7 +54,10 @@ def fingerprints(ctx: Context) -> Topics:
             (rule.get("name"), rule.get("calls"), rule.get("fired"))
             for rule in ctx.faults.summaries()
         ),
-        "limits": json.dumps(limits_json(ctx), sort_keys=True),
+        "limits": (
+            limiter.enabled,
+            tuple((surface, tuple(groups.items())) for surface, groups in limiter.limits.items()),
+        ),
     }
 
 
