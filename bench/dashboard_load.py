@@ -1,6 +1,6 @@
 """What open dashboards cost the API, and how the journal view copes with a full journal.
 
-    python bench/dashboard_load.py [--rounds 6] [--duration 5] [--connections 8]
+    python bench/dashboard_load.py [--rounds 20] [--duration 2] [--connections 8]
                                    [--dashboards 5] [--pages journal]
 
 1. **Throughput with dashboards open.** A ``mockluma serve`` (real clock, quick timing) in a
@@ -144,6 +144,53 @@ async def _load(url: str, paths: Sequence[str], seconds: float, connections: int
     }
 
 
+async def _paced(url: str, paths: Sequence[str], seconds: float, rate: float) -> int:
+    """GETs at a steady ``rate`` per second on one connection (a light, fixed load)."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    sent = 0
+    started = time.perf_counter()
+    try:
+        while (elapsed := time.perf_counter() - started) < seconds:
+            path = paths[sent % len(paths)]
+            writer.write(
+                f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"Authorization: Bearer {API_KEY}\r\n\r\n".encode()
+            )
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+            await reader.readexactly(int(length.group(1)) if length else 0)
+            sent += 1
+            await asyncio.sleep(max(0.0, sent / rate - elapsed))
+    finally:
+        writer.close()
+    return sent
+
+
+def dashboard_cpu(
+    url: str, paths: Sequence[str], pid: int, dashboards: Dashboards, rounds: int
+) -> dict[str, Any]:
+    """Server CPU per wall second under a fixed light load (100 GET/s, so the journal changes
+    every second), with and without the dashboards: the difference is what they cost. Unlike
+    req/s, CPU time hardly depends on what else the machine runs."""
+    seconds = 3.0
+    per_second: dict[str, list[float]] = {"none": [], "open": []}
+    for r in range(rounds):
+        for kind in ("none", "open") if r % 2 == 0 else ("open", "none"):
+            if kind == "open":
+                dashboards.open()
+            before = cpu_seconds(pid)
+            started = time.perf_counter()
+            asyncio.run(_paced(url, paths, seconds, 100))
+            used = cpu_seconds(pid) - before
+            per_second[kind].append(used / (time.perf_counter() - started) * 1e3)
+            if kind == "open":
+                dashboards.close()
+    none = statistics.median(per_second["none"])
+    opened = statistics.median(per_second["open"])
+    return {"ms_per_s": per_second, "none": none, "open": opened, "cost": opened - none}
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux ``/proc``)."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
@@ -192,43 +239,61 @@ async def _dashboard(url: str, page: str, ready: asyncio.Event, counts: dict[str
 
 
 async def _dashboards(url: str, pages: Sequence[str]) -> None:
+    """Obey ``open`` and ``close`` lines on stdin: open the dashboards (answering ``READY``
+    once every stream has said hello), or close them (answering ``CLOSED`` and the counts)."""
+    loop = asyncio.get_running_loop()
+    tasks: list[asyncio.Task[None]] = []
     counts = {"events": 0, "fetches": 0, "bytes": 0}
-    readies = [asyncio.Event() for _ in pages]
-    tasks = [
-        asyncio.create_task(_dashboard(url, page, ready, counts))
-        for page, ready in zip(pages, readies, strict=True)
-    ]
-    await asyncio.wait_for(asyncio.gather(*(ready.wait() for ready in readies)), 30)
-    print("READY", flush=True)
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    await stop.wait()
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    print("COUNTS " + json.dumps(counts), flush=True)
+    while command := (await loop.run_in_executor(None, sys.stdin.readline)).strip():
+        if command == "open":
+            counts = {"events": 0, "fetches": 0, "bytes": 0}
+            readies = [asyncio.Event() for _ in pages]
+            tasks = [
+                asyncio.create_task(_dashboard(url, page, ready, counts))
+                for page, ready in zip(pages, readies, strict=True)
+            ]
+            await asyncio.wait_for(asyncio.gather(*(ready.wait() for ready in readies)), 30)
+            print("READY", flush=True)
+        elif command == "close":
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            print("CLOSED " + json.dumps(counts), flush=True)
 
 
 class Dashboards:
-    """``count`` dashboards open on ``pages`` (in turn), in a child process."""
+    """Dashboards on ``pages`` in a child process, opened and closed on demand (so that a
+    round does not pay for starting a process)."""
 
     def __init__(self, url: str, pages: Sequence[str]) -> None:
         command = [sys.executable, __file__, "--as-dashboards", url, *[p or "/" for p in pages]]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def _say(self, command: str) -> str:
+        assert self.process.stdin is not None
         assert self.process.stdout is not None
-        line = self.process.stdout.readline().strip()
-        if line != "READY":
-            self.process.kill()
-            raise RuntimeError(f"the dashboards printed {line!r}")
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self.process.stdout.readline().strip()
+
+    def open(self) -> None:
+        answer = self._say("open")
+        if answer != "READY":
+            raise RuntimeError(f"the dashboards said {answer!r}")
 
     def close(self) -> dict[str, int]:
-        self.process.send_signal(signal.SIGTERM)
-        out, _ = self.process.communicate(timeout=30)
-        for line in out.splitlines():
-            if line.startswith("COUNTS "):
-                counts: dict[str, int] = json.loads(line.removeprefix("COUNTS "))
-                return counts
-        return {}
+        answer = self._say("close")
+        counts: dict[str, int] = json.loads(answer.removeprefix("CLOSED "))
+        return counts
+
+    def end(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 # -- the journal view -----------------------------------------------------------------------
@@ -282,8 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_dashboards(args[1], [p if p != "/" else "" for p in args[2:]]))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--rounds", type=int, default=6, help="rounds of each kind (default 6)")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per round")
+    parser.add_argument("--rounds", type=int, default=20, help="rounds of each kind (default 20)")
+    parser.add_argument("--duration", type=float, default=2.0, help="seconds per round")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--dashboards", type=int, default=5)
     parser.add_argument(
@@ -306,6 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs: dict[str, list[dict[str, Any]]] = {"none": [], "open": []}
         fetched: list[dict[str, int]] = []
         # A B B A ...: drift on a shared machine weighs on both kinds alike.
+        dashboards = Dashboards(server.url, pages)
         order = [
             kind
             for r in range(options.rounds)
@@ -317,23 +383,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                     load(server.url, paths, options.duration, options.connections, pid)
                 )
                 continue
-            dashboards = Dashboards(server.url, pages)
+            dashboards.open()
             try:
                 runs[kind].append(
                     load(server.url, paths, options.duration, options.connections, pid)
                 )
             finally:
                 fetched.append(dashboards.close())
+        cost = dashboard_cpu(server.url, paths, pid, dashboards, max(4, options.rounds // 2))
         held, journal = journal_view(server.url, paths)
-        # One dashboard open while the server stops: Ctrl-C must not wait for it.
-        holder = Dashboards(server.url, pages[:1])
+        # Dashboards open while the server stops: Ctrl-C must not wait for them.
+        dashboards.open()
     finally:
         stop_seconds = server.stop()
-    holder.close()
+    dashboards.close()
+    dashboards.end()
 
     none = statistics.median(r["rps"] for r in runs["none"])
     open_ = statistics.median(r["rps"] for r in runs["open"])
     drop = 1 - open_ / none
+    # Each "open" round next to the "none" round it is paired with (A B B A: rounds 2k, 2k+1).
+    pairs = [runs["open"][k]["rps"] / runs["none"][k]["rps"] for k in range(len(runs["open"]))]
+    paired_drop = 1 - statistics.median(pairs)
     cpu_none = statistics.median(r["server_cpu_us_per_request"] for r in runs["none"])
     cpu_open = statistics.median(r["server_cpu_us_per_request"] for r in runs["open"])
     print(
@@ -375,8 +446,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"fetched their live region {fetches:.0f} times per round (median)"
     )
     print(
+        f"paired rounds: median drop {paired_drop:.1%} "
+        f"(each pair: {' '.join(f'{1 - p:+.0%}' for p in pairs)})"
+    )
+    print(
         f"server CPU per request: {cpu_open / cpu_none - 1:+.1%} with the dashboards open "
         f"({cpu_none:,.0f} -> {cpu_open:,.0f} µs)"
+    )
+    capacity_ms = cpu_none / 1e3  # server CPU ms per GET, with nothing else running
+    print(
+        f"server CPU at 100 GET/s: {cost['none']:.1f} ms/s without dashboards, "
+        f"{cost['open']:.1f} ms/s with them: they cost {cost['cost']:.1f} ms of CPU per second, "
+        f"{cost['cost'] / 10:.1f} % of one core (a saturated server, at {capacity_ms * 1e3:.0f} µs "
+        f"a GET, would lose {cost['cost'] / 1000:.1%} of its throughput)"
     )
     print()
     print(f"Journal view with {held:,} entries held (30 requests each, one client, no other load)")
@@ -404,6 +486,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "median_rps": {"none": none, "open": open_},
             "median_server_cpu_us_per_request": {"none": cpu_none, "open": cpu_open},
             "drop": drop,
+            "paired_drop": paired_drop,
+            "dashboard_cpu": cost,
             "dashboard_counts": fetched,
             "journal_held": held,
             "journal_view": journal,
