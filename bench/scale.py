@@ -67,7 +67,7 @@ from _common import (
 from starlette.applications import Starlette
 
 from mockluma.engine.jobs import Phase
-from mockluma.server import uvicorn_stack
+from mockluma.handle.server import uvicorn_stack
 from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import orders, presenters
 

@@ -12,6 +12,7 @@ import socket
 import sys
 from collections.abc import Sequence
 
+from mockluma._version import __version__
 from mockluma.config import CLOCK_MODES, LOG_LEVELS, Config, ConfigError, build_config
 from mockluma.contracts import cli as contract_cli
 from mockluma.engine.timing import TimingMode
@@ -87,15 +88,34 @@ def _parser() -> argparse.ArgumentParser:
         help="check every response against its schema; a violation answers 500 naming it",
     )
     contract_cli.add_parser(commands)
+    commands.add_parser(
+        "surfaces",
+        help="list the simulated APIs",
+        description="List each simulated API: its name, where the mock serves it, the real API "
+        "it stands for, and the variable that holds a key for the real one.",
+    )
     return parser
+
+
+def list_surfaces() -> None:
+    """Print every surface of the registry, one block each."""
+    from mockluma.surfaces import registry
+
+    for surface in registry.surfaces():
+        print(f"{surface.name}: {surface.title or surface.name}")
+        for prefix in surface.prefixes:
+            real = surface.real_url(prefix)
+            print(f"  {prefix}" + (f"  (real: {real})" if real else ""))
+        if surface.key_env:
+            print(f"  key: ${surface.key_env}")
 
 
 def serve(config: Config) -> None:
     """Run the server in the foreground until interrupted."""
     import uvicorn
 
-    from mockluma.app import SURFACES, create_app
-    from mockluma.server import StreamClosingServer, uvicorn_stack
+    from mockluma.app import create_app
+    from mockluma.handle.server import StreamClosingServer, uvicorn_stack
 
     app = create_app(config)
     # Bind first, so that port 0 resolves to a real port before anything is printed.
@@ -117,8 +137,8 @@ def serve(config: Config) -> None:
     port = sock.getsockname()[1]
     host = f"[{config.host}]" if family == socket.AF_INET6 else config.host
     base = f"http://{host}:{port}"
-    print(f"mockluma {__import__('mockluma').__version__} listening on {base}")
-    for surface in SURFACES:
+    print(f"mockluma {__version__} listening on {base}")
+    for surface in app.state.mockluma.surfaces:
         for prefix in surface.prefixes:
             if not prefix.startswith("/_mockluma"):  # storage hosts are not API roots
                 print(f"  {surface.name:<14} {base}{prefix}")
@@ -160,6 +180,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "contract":
         raise SystemExit(contract_cli.run(args))
+    if args.command == "surfaces":
+        list_surfaces()
+        return
     overrides = {key: value for key, value in vars(args).items() if key != "command"}
     try:
         config = build_config(overrides)

@@ -1,8 +1,10 @@
 """The one frozen configuration object, and the one place it is built.
 
-Precedence, lowest first: the defaults below < ``MOCKLUMA_*`` environment variables < explicit
-overrides (CLI flags, fixture arguments). Every value is checked here, so the rest of the code
-can trust it; a bad value raises :class:`ConfigError` naming the setting.
+Precedence, lowest first: the defaults below < the caller's ``defaults`` (the handle's and the
+pytest plugin's) < a scenario file's settings < ``MOCKLUMA_*`` environment variables < explicit
+overrides (CLI flags, fixture arguments). :func:`with_settings` changes a built configuration
+through the same checks (the handle's ``reset(**settings)``). Every value is checked here, so
+the rest of the code can trust it; a bad value raises :class:`ConfigError` naming the setting.
 """
 
 from __future__ import annotations
@@ -18,11 +20,7 @@ from mockluma.engine.faults import Rule
 from mockluma.engine.limits import Limit
 from mockluma.engine.progression import BY_CLOCK, Progression
 from mockluma.engine.timing import TimingMode
-
-
-class ConfigError(ValueError):
-    """A setting has a value mockluma cannot use."""
-
+from mockluma.errors import ConfigError as ConfigError
 
 CLOCK_MODES = ("real", "manual")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -185,14 +183,17 @@ def _parse(name: str, raw: str, origin: str) -> Any:
 def build_config(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Config:
-    """Merge defaults, ``MOCKLUMA_*`` variables and ``overrides`` into one :class:`Config`.
+    """Merge ``defaults``, a scenario file, ``MOCKLUMA_*`` variables and ``overrides`` into one
+    :class:`Config`.
 
     ``None`` values in ``overrides`` mean "not given" and leave the lower layer in force.
     """
     environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
     names = [f.name for f in dataclasses.fields(Config)]
+    values = _given(defaults or {}, names)
     scenario = (overrides or {}).get("scenario") or environ.get("MOCKLUMA_CONFIG")
     if scenario:
         values.update(_scenario_settings(scenario))
@@ -203,7 +204,23 @@ def build_config(
         raw = environ.get(variable)
         if raw is not None and raw != "":
             values[name] = _parse(name, raw, variable)
-    for name, value in (overrides or {}).items():
+    values.update(_given(overrides or {}, names))
+    return Config(**values)
+
+
+def with_settings(config: Config, settings: Mapping[str, Any]) -> Config:
+    """``config`` with ``settings`` changed, each read and checked as :func:`build_config`
+    does; the environment is not consulted again."""
+    kept = {field.name: getattr(config, field.name) for field in dataclasses.fields(Config)}
+    kept.pop("scenario")
+    changed = build_config(settings, environ={}, defaults=kept)
+    return dataclasses.replace(changed, scenario=config.scenario)
+
+
+def _given(settings: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
+    """Settings given as Python values (or text), read into what :class:`Config` holds."""
+    values: dict[str, Any] = {}
+    for name, value in settings.items():
         if name not in names:
             raise ConfigError(f"Unknown setting {name!r}; known settings: {', '.join(names)}.")
         if value is None or name == "scenario":
@@ -217,7 +234,7 @@ def build_config(
         elif name == "appypie_statuses" and not isinstance(value, str):
             value = tuple(value)
         values[name] = value
-    return Config(**values)
+    return values
 
 
 def _scenario_settings(path: str) -> dict[str, Any]:

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockluma.controls import CallbackInbox
-    from mockluma.handle import MockLuma
+    from mockluma.handle.controls import CallbackInbox
+    from mockluma.handle.mock import MockLuma
 
 PLUGIN_DEFAULTS: dict[str, Any] = {
     "clock": "manual",
@@ -66,7 +66,7 @@ def luma_mock_settings() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def luma_mock_server(luma_mock_settings: dict[str, Any]) -> Iterator[MockLuma]:
     """One mock server for the whole session (one per xdist worker)."""
-    from mockluma.handle import MockLuma
+    from mockluma.handle.mock import MockLuma
 
     with MockLuma(defaults=PLUGIN_DEFAULTS, **luma_mock_settings) as server:
         yield server

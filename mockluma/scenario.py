@@ -21,15 +21,12 @@ from mockluma.engine.faults import (
     RuleError,
 )
 from mockluma.engine.limits import Limit
-from mockluma.schema_store import validator
+from mockluma.errors import ScenarioError as ScenarioError
+from mockluma.schemas.store import validator
 
 RULE_SCHEMA = "mockluma/fault-rule.json"
 SCENARIO_SCHEMA = "mockluma/scenario.json"
 Location = tuple[str | int, ...]
-
-
-class ScenarioError(ValueError):
-    """A scenario file or fault rule that cannot be used; the message says where and why."""
 
 
 def load_scenario(path: str | Path) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The fast look-ups of :mod:`mockluma.routing` find exactly what the slow ones found.
+"""The fast look-ups of :mod:`mockluma.web.router` find exactly what the slow ones found.
 
 ``IndexedRouter`` is checked against Starlette's own router on the mock's real route table (every
 mount and template, each route answering with its own name): the same route, the same 405 with
@@ -22,7 +22,7 @@ from starlette.types import Message
 
 import mockluma
 from mockluma.app import SURFACES
-from mockluma.routing import IndexedMount, IndexedRouter, PrefixIndex
+from mockluma.web.router import IndexedMount, IndexedRouter, PrefixIndex
 
 
 def _echo(label: str) -> Callable[[Request], Awaitable[Response]]:

@@ -17,9 +17,9 @@ from starlette.routing import Route
 
 import mockluma.app
 from mockluma.handle import MockLuma
-from mockluma.surfaces import Surface
+from mockluma.surfaces import Surface, registry
 from mockluma.surfaces.appypie import APPYPIE
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 
 class OuterDialect:
@@ -41,14 +41,12 @@ OUTER = Surface(
 
 
 @pytest.fixture(params=["outer-first", "outer-last"])
-def nested(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[httpx.Client]:
+def nested(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
     # The stand-in takes the place of the Agents API, the real surface at /v1.
-    surfaces = tuple(s for s in mockluma.app.SURFACES if s.prefix != OUTER.prefix)
+    surfaces = tuple(s for s in registry.surfaces() if s.prefix != OUTER.prefix)
     ordered = (OUTER, *surfaces) if request.param == "outer-first" else (*surfaces, OUTER)
-    monkeypatch.setattr(mockluma.app, "SURFACES", ordered)
-    luma = MockLuma(in_process=True).start()
+    with registry.only(*ordered):
+        luma = MockLuma(in_process=True).start()
     try:
         with httpx.Client(
             base_url=luma.url,

@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypedDict
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -22,7 +22,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ExceptionHandler, Lifespan, Receive, Scope, Send
 
-from mockluma import route_map
 from mockluma.app.admin import ADMIN_DIALECT, admin_routes
 from mockluma.app.admin_faults import check_failure_kinds, fault_routes
 from mockluma.app.admin_generations import generation_routes
@@ -42,19 +41,34 @@ from mockluma.engine.faults import FaultBook
 from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limiter, RateLimited
 from mockluma.engine.media import MediaCatalog
+from mockluma.engine.progression import Progression
 from mockluma.engine.simulation import Simulation
-from mockluma.routing import IndexedMount, IndexedRouter, PrefixIndex
+from mockluma.engine.timing import TimingMode
 from mockluma.scenario import ScenarioError
-from mockluma.surfaces import Context, Surface
-from mockluma.surfaces.agents import AGENTS
-from mockluma.surfaces.appypie import APPYPIE
-from mockluma.surfaces.captures import CAPTURES
-from mockluma.surfaces.dream_machine import DREAM_MACHINE
-from mockluma.surfaces.umami import UMAMI
-from mockluma.web import ApiError, Dialect
+from mockluma.schemas import route_schemas
+from mockluma.surfaces import Context, Surface, registry
+from mockluma.web.errors import ApiError, Dialect
+from mockluma.web.router import IndexedMount, IndexedRouter, PrefixIndex
 
-SURFACES: tuple[Surface, ...] = (DREAM_MACHINE, AGENTS, CAPTURES, APPYPIE, UMAMI)
 ADMIN_PREFIX = "/_mockluma"
+
+
+def __getattr__(name: str) -> Any:
+    # SURFACES was a fixed tuple; it now reads the registry, so it includes registered surfaces.
+    if name == "SURFACES":
+        return registry.surfaces()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class EngineSettings(TypedDict):
+    """What a :class:`Config` sets on the simulation: :func:`engine_settings`."""
+
+    clock: Clock
+    seed: int
+    timing_mode: TimingMode
+    progression: Progression
+    starting_balances: dict[str, float]
+    limiter: Limiter
 
 
 def make_clock(config: Config) -> Clock:
@@ -65,32 +79,53 @@ def make_clock(config: Config) -> Clock:
     return RealClock(start, config.speed)
 
 
-def starting_balances(config: Config) -> dict[str, float]:
+def starting_balances(config: Config, surfaces: Sequence[Surface]) -> dict[str, float]:
     """What a new account holds on each surface."""
-    return {surface.name: surface.starting_balance(config) for surface in SURFACES}
+    return {surface.name: surface.starting_balance(config) for surface in surfaces}
 
 
-def make_limiter(config: Config) -> Limiter:
+def make_limiter(config: Config, surfaces: Sequence[Surface]) -> Limiter:
     """Each surface's default limits, with the configured ones laid over them."""
-    limits = {surface.name: dict(surface.rate_limits) for surface in SURFACES}
+    limits = {surface.name: dict(surface.rate_limits) for surface in surfaces}
     for surface, groups in config.limits.items():
         limits.setdefault(surface, {}).update(groups)
     return Limiter(limits, enabled=config.rate_limits)
 
 
-def build_context(config: Config) -> Context:
+def engine_settings(config: Config, surfaces: Sequence[Surface]) -> EngineSettings:
+    """The one translation of a configuration into the simulation's settings, used when the
+    app is built and when the handle's ``reset(**settings)`` reconfigures it."""
     try:
-        check_failure_kinds(config.faults, SURFACES)
+        check_failure_kinds(config.faults, surfaces)
     except ScenarioError as exc:
         raise ConfigError(str(exc)) from None
-    simulation = Simulation(
+    return EngineSettings(
         clock=make_clock(config),
         seed=config.seed,
         timing_mode=config.timing,
         progression=config.progression,
-        starting_balances=starting_balances(config),
-        limiter=make_limiter(config),
-        failure_kinds={surface.name: surface.failures for surface in SURFACES},
+        starting_balances=starting_balances(config, surfaces),
+        limiter=make_limiter(config, surfaces),
+    )
+
+
+def reconfigure(ctx: Context, config: Config) -> None:
+    """Forget every state and start again under ``config`` (same server, same surfaces)."""
+    settings = engine_settings(config, ctx.surfaces)
+    ctx.reset()
+    ctx.simulation.reconfigure(**settings)
+    ctx.faults.replace(config.faults, seed=config.seed)
+    ctx.callbacks.policy.timeout = config.callback_timeout
+    ctx.errors.clear()
+    ctx.use_config(config)
+
+
+def build_context(config: Config, surfaces: Sequence[Surface] | None = None) -> Context:
+    """The shared state of one app serving ``surfaces`` (default: the registry's)."""
+    chosen = registry.surfaces() if surfaces is None else tuple(surfaces)
+    simulation = Simulation(
+        **engine_settings(config, chosen),
+        failure_kinds={surface.name: surface.failures for surface in chosen},
     )
     faults = FaultBook(config.seed, config.faults)
     callbacks = CallbackDispatcher(
@@ -100,7 +135,7 @@ def build_context(config: Config) -> Context:
         policy=CallbackPolicy(timeout=config.callback_timeout),
         log_limit=config.journal_limit,
     )
-    for surface in SURFACES:
+    for surface in chosen:
         if surface.callbacks is not None:
             callbacks.register(surface.name, surface.callbacks)
     return Context(
@@ -110,6 +145,7 @@ def build_context(config: Config) -> Context:
         faults=faults,
         callbacks=callbacks,
         journal=Journal(config.journal_limit),
+        surfaces=chosen,
     )
 
 
@@ -119,11 +155,11 @@ def surface_index(surfaces: Sequence[Surface]) -> PrefixIndex[Surface]:
 
 
 def surface_for(path: str) -> Surface | None:
-    """The surface serving ``path`` (the longest matching prefix wins).
+    """The registered surface serving ``path`` (the longest matching prefix wins).
 
     The app itself looks paths up in an index it builds once (:func:`surface_index`).
     """
-    return surface_index(SURFACES).find(path)
+    return surface_index(registry.surfaces()).find(path)
 
 
 class MockApp(Starlette):
@@ -153,10 +189,10 @@ class MockApp(Starlette):
         self.router = IndexedRouter(routes, lifespan=lifespan)
         self.state.mockluma = ctx
         self.streams = streams
-        surfaces = [(prefix, s.name, s.dialect) for s in SURFACES for prefix in s.prefixes]
-        inner = FaultLayer(super().__call__, ctx, surfaces, ADMIN_DIALECT)
+        inner = FaultLayer(super().__call__, ctx, find_surface, ADMIN_DIALECT)
         # Surface headers (X-Request-Id...) go on every answer, injected faults and 500s too.
-        self._outer = JournalMiddleware(SurfaceHeadersMiddleware(inner, find_surface), ctx)
+        outer = SurfaceHeadersMiddleware(inner, find_surface)
+        self._outer = JournalMiddleware(outer, ctx, find_surface)
 
     def close_streams(self) -> None:
         """End the dashboard's event streams: the server calls this as its shutdown begins,
@@ -171,28 +207,31 @@ class MockApp(Starlette):
         await self._outer(scope, receive, send)
 
 
-def create_app(config: Config | None = None) -> Starlette:
-    """Build the mock: every surface at its real path, plus ``/_mockluma/`` for control."""
-    ctx = build_context(config or build_config())
+def create_app(
+    config: Config | None = None, *, surfaces: Sequence[Surface] | None = None
+) -> Starlette:
+    """Build the mock: every surface (default: the registry's) at its real path, plus
+    ``/_mockluma/`` for control."""
+    ctx = build_context(config or build_config(), surfaces)
     # Every shipped schema and route map is loaded and checked here, once, not on a request.
-    route_map.check_all()
-    find_surface = surface_index(SURFACES).find
-    mounts = [mount for surface in SURFACES for mount in surface.mounts(ctx)]
+    route_schemas.check_all()
+    find_surface = surface_index(ctx.surfaces).find
+    mounts = [mount for surface in ctx.surfaces for mount in surface.mounts(ctx)]
     # Longest prefix first, so a surface mounted under another's prefix gets its own paths.
     routes: list[BaseRoute] = [*sorted(mounts, key=lambda mount: -len(mount.path))]
     streams = EventHub(ctx)
     control = [
         # The dashboard's pages are control routes: they share the control API's protections.
-        *dashboard_routes(ctx, SURFACES, streams),
+        *dashboard_routes(ctx, ctx.surfaces, streams),
         *admin_routes(ctx),
-        *generation_routes(ctx, SURFACES, ADMIN_DIALECT),
-        *fault_routes(ctx, SURFACES, ADMIN_DIALECT),
+        *generation_routes(ctx, ctx.surfaces, ADMIN_DIALECT),
+        *fault_routes(ctx, ctx.surfaces, ADMIN_DIALECT),
         *callback_routes(ctx, ADMIN_DIALECT),
         *media_routes(ctx),
     ]
     control.extend(
         IndexedMount(f"/{surface.name}", list(surface.side_routes(ctx)))
-        for surface in SURFACES
+        for surface in ctx.surfaces
         if surface.side_routes is not None
     )
     routes.append(IndexedMount(ADMIN_PREFIX, control))
@@ -263,7 +302,7 @@ def create_app(config: Config | None = None) -> Starlette:
 
     # The journal and the fault layer wrap the whole app (see MockApp); strict checking sits
     # inside them, so a deliberate fault is never reported as a contract violation.
-    middleware = [strict_middleware(ctx, SURFACES)] if ctx.config.strict else []
+    middleware = [strict_middleware(ctx, ctx.surfaces)] if ctx.config.strict else []
     app = MockApp(
         ctx,
         routes=routes,

@@ -13,9 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-import mockluma
+from mockluma._version import __version__
 from mockluma.surfaces import Context
-from mockluma.web import ApiError, read_json
+from mockluma.web.bodies import read_json
+from mockluma.web.errors import ApiError
 
 
 class AdminDialect:
@@ -43,9 +44,7 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
         }
 
     async def health(request: Request) -> Response:
-        return JSONResponse(
-            {"status": "ok", "version": mockluma.__version__, "seed": ctx.config.seed}
-        )
+        return JSONResponse({"status": "ok", "version": __version__, "seed": ctx.config.seed})
 
     async def reset(request: Request) -> Response:
         body = await _object(request, ctx)

@@ -22,7 +22,8 @@ from mockluma.engine.faults import GenerationFault, Rule
 from mockluma.engine.limits import Limit
 from mockluma.scenario import ScenarioError, parse_limits, parse_rules
 from mockluma.surfaces import Context, Surface
-from mockluma.web import Dialect, read_json
+from mockluma.web.bodies import read_json
+from mockluma.web.errors import Dialect
 
 
 def check_failure_kinds(rules: Sequence[Rule], surfaces: Sequence[Surface]) -> None:

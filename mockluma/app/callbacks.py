@@ -27,13 +27,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-import mockluma
+from mockluma._version import __version__
 from mockluma.engine.callbacks import DeliveryFailed, Inbox
 from mockluma.surfaces import Context
-from mockluma.web import base_url_of, read_body
+from mockluma.web.bodies import read_body
+from mockluma.web.urls import base_url_of
 
 IN_PROCESS_HOST = "mockluma.test"
-_USER_AGENT = f"mockluma-callbacks/{mockluma.__version__}"
+_USER_AGENT = f"mockluma-callbacks/{__version__}"
 
 
 class HttpSender:

@@ -6,8 +6,12 @@ the connection's transport, which :class:`~mockluma.app.MockApp` finds on uvicor
 and leaves in the scope. In-process (no socket) the same faults are raised as the httpx
 transport errors a client would see.
 
-Cost when nothing is configured: one contextvar set per request (and, for create-like
-requests while in-band triggers are on, a look at the body). Request bodies are only buffered
+What it plans for a job the request may create (generation rules that matched, a failure
+trigger) it notes in the request's scope (:mod:`mockluma.web.planned_faults`), where the route
+that creates the job finds it.
+
+Cost when nothing is configured: a few comparisons per request (and, for create-like requests
+while in-band triggers are on, a look at the body). Request bodies are only buffered
 for create-like requests (POST/PUT/PATCH with a JSON or form body), and only parsed when a rule
 needs a body field or a ``[mockluma:`` marker is present.
 """
@@ -19,7 +23,7 @@ import json
 import socket
 import struct
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
@@ -32,8 +36,8 @@ from mockluma.engine.faults import (
     ExchangeFacts,
     HttpError,
     NetworkFault,
+    PlannedFaults,
     RuleError,
-    pending_generation_faults,
 )
 from mockluma.engine.triggers import (
     TRIGGER_MARK,
@@ -41,9 +45,10 @@ from mockluma.engine.triggers import (
     find_markers,
     parse_triggers,
 )
-from mockluma.routing import PrefixIndex
-from mockluma.surfaces import Context
-from mockluma.web import Dialect, current_scope
+from mockluma.surfaces import Context, Surface
+from mockluma.web.auth import bearer_key
+from mockluma.web.errors import Dialect
+from mockluma.web.planned_faults import plan_faults
 
 TRANSPORT_KEY = "mockluma.transport"
 # The control API is never subject to fault rules or triggers: a catch-all rule must not lock
@@ -75,33 +80,24 @@ class FaultLayer:
         self,
         app: ASGIApp,
         ctx: Context,
-        surfaces: Sequence[tuple[str, str, Dialect]],
+        surface_for: Callable[[str], Surface | None],
         fallback: Dialect,
     ) -> None:
         self.app = app
         self.ctx = ctx
-        self.surfaces: PrefixIndex[tuple[str | None, Dialect]] = PrefixIndex(
-            (prefix, (name, dialect)) for prefix, name, dialect in surfaces
-        )
+        self.surface_for = surface_for
         self.fallback = fallback
-
-    def surface_of(self, path: str) -> tuple[str | None, Dialect]:
-        return self.surfaces.find(path) or (None, self.fallback)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(_CONTROL_PATHS):
             await self.app(scope, receive, send)
             return
-        token = current_scope.set(scope)
-        try:
-            if not self.ctx.faults and not (
-                scope["method"] in _BODY_METHODS and self.ctx.config.triggers
-            ):
-                await self.app(scope, receive, send)  # nothing to apply: no frame more
-            else:
-                await self._handle(scope, receive, send)
-        finally:
-            current_scope.reset(token)
+        if not self.ctx.faults and not (
+            scope["method"] in _BODY_METHODS and self.ctx.config.triggers
+        ):
+            await self.app(scope, receive, send)  # nothing to apply: no frame more
+        else:
+            await self._handle(scope, receive, send)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         book = self.ctx.faults
@@ -112,7 +108,11 @@ class FaultLayer:
         if not book and not wants_body:
             await self.app(scope, receive, send)
             return
-        surface, dialect = self.surface_of(path)
+        found = self.surface_for(path)
+        surface = None if found is None else found.name
+        dialect = self.fallback if found is None else found.dialect
+        # Each API reads its key its own way; elsewhere (media) a bearer token is the key.
+        read_key = bearer_key if found is None else found.api_key
         body: Any = None
         triggers = _NO_TRIGGERS
         if wants_body and _may_be_read(scope):
@@ -128,15 +128,13 @@ class FaultLayer:
                     await dialect.error(400, str(exc)).response()(scope, receive, send)
                     return
         decision = (
-            book.on_request(ExchangeFacts(surface, method, path, _api_key(scope), body))
+            book.on_request(ExchangeFacts(surface, method, path, read_key(scope), body))
             if book
             else Decision()
         )
-        generation_token = pending_generation_faults.set((decision.generation, triggers.generation))
-        try:
-            await self._apply(scope, receive, send, decision, triggers, dialect)
-        finally:
-            pending_generation_faults.reset(generation_token)
+        if decision.generation or triggers.generation is not None:
+            plan_faults(scope, PlannedFaults(decision.generation, triggers.generation))
+        await self._apply(scope, receive, send, decision, triggers, dialect)
 
     async def _apply(
         self,
@@ -170,26 +168,6 @@ def _message(effect: HttpError, rule: str | None) -> str:
     reason = _REASONS.get(effect.status, f"Error {effect.status}")
     source = f"fault rule '{rule}'" if rule else "a [mockluma:...] trigger"
     return f"{reason} (injected by mockluma: {source})."
-
-
-def _api_key(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            text = value.decode("latin-1")
-            scheme, _, token = text.partition(" ")
-            if scheme.lower() == "bearer":
-                return token.strip() or None
-            # The Captures API's "luma-api-key=<key>" form.
-            return text.partition("=")[2].strip() or None if "=" in text else None
-        if name in (b"ocp-apim-subscription-key", b"x-api-key"):
-            return value.decode("latin-1").strip() or None
-    # AppyPie's gateway also takes its key in the query string.
-    query: bytes = scope.get("query_string", b"")
-    if b"subscription-key=" in query:
-        for name, value in parse_qsl(query.decode("latin-1")):
-            if name == "subscription-key":
-                return value.strip() or None
-    return None
 
 
 def _content_type(scope: Scope) -> bytes:

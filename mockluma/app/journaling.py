@@ -8,44 +8,26 @@ body of those is kept (the files are shipped fixtures, and uploads are never sto
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockluma.engine.journal import BODY_LIMIT
-from mockluma.surfaces import Context
+from mockluma.surfaces import Context, Surface
+from mockluma.web.auth import bearer_key
 
 _ADMIN = "/_mockluma/"
 _MEDIA = "/_mockluma/media/"
 _UPLOADS = "/_mockluma/uploads/"
-_CAPTURES_SCHEME = "luma-api-key="
-
-
-def _api_key(scope: Scope) -> str | None:
-    # A surface whose key is not a bearer token notes it in the request state (web.note_api_key).
-    noted = scope.get("state", {}).get("api_key")
-    if isinstance(noted, str):
-        return noted
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return _key_in(bytes(value))
-    return None
-
-
-@functools.lru_cache(maxsize=1024)
-def _key_in(authorization: bytes) -> str | None:
-    # Memoized: a client sends the same header on every request (bounded: keys are many).
-    header = authorization.decode("latin-1")
-    if header.startswith(_CAPTURES_SCHEME):  # the Captures API's own header
-        return header.removeprefix(_CAPTURES_SCHEME).strip() or None
-    scheme, _, token = header.partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 class JournalMiddleware:
-    def __init__(self, app: ASGIApp, ctx: Context) -> None:
+    def __init__(
+        self, app: ASGIApp, ctx: Context, surface_for: Callable[[str], Surface | None]
+    ) -> None:
         self.app = app
         self.ctx = ctx
+        self.surface_for = surface_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -60,6 +42,9 @@ class JournalMiddleware:
         content_type = ""
         recorded = False
         keep_request, keep_response = not path.startswith(_UPLOADS), not path.startswith(_MEDIA)
+        surface = self.surface_for(path)
+        # Each API reads its key its own way; elsewhere (media) a bearer token is the key.
+        read_key = bearer_key if surface is None else surface.api_key
 
         def record() -> None:
             nonlocal recorded
@@ -69,7 +54,7 @@ class JournalMiddleware:
                 method=scope["method"],
                 path=path,
                 query=scope.get("query_string", b"").decode("latin-1"),
-                api_key=_api_key(scope),
+                api_key=read_key(scope),
                 status=status,
                 request_body=b"".join(request_body) if request_body else b"",
                 response_body=b"".join(response_body) if response_body else b"",

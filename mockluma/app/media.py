@@ -27,7 +27,8 @@ from starlette.routing import BaseRoute, Route
 
 from mockluma.engine.media import MediaFile
 from mockluma.surfaces import Context
-from mockluma.web import ApiError, is_presigned, presign_refusal, storage_error
+from mockluma.web.errors import ApiError
+from mockluma.web.presign import is_presigned, presign_refusal, storage_error
 
 IN_MEMORY_LIMIT = 8 * 1024 * 1024
 """Files larger than this (none is shipped) are served from disk as usual."""

@@ -2,7 +2,7 @@
 
 With ``strict=True`` (``MOCKLUMA_STRICT=1``, ``mockluma serve --strict``; on by default in the
 pytest fixture) this middleware holds each response to a surface route until it is complete,
-then runs the checks of :mod:`mockluma.conformance` on it: the status is one the route map
+then runs the checks of :mod:`mockluma.schemas.conformance` on it: the status is one the route map
 declares, a JSON body is sent as JSON, and the body matches its schema (the route's for a
 success, the surface's error schema from 400 up). A response that breaks its contract is a bug
 in mockluma, so it is recorded in ``ctx.errors`` (where ``MockLuma.take_errors()`` and the
@@ -22,18 +22,15 @@ from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockluma.conformance import RESPONSE_CHECKS, Answer, check_answer
-from mockluma.route_map import RouteMap, route_map
+from mockluma.errors import ContractViolation as ContractViolation
+from mockluma.schemas.conformance import RESPONSE_CHECKS, Answer, check_answer
+from mockluma.schemas.route_schemas import RouteMap, route_map
 from mockluma.surfaces import Context, Surface
-from mockluma.web import Dialect
+from mockluma.web.errors import Dialect
 
 # A 5xx is not a contract violation in itself (faults send them on purpose, and real bugs are
 # already recorded by the app's error handler); its body must still be in the dialect.
 STRICT_CHECKS = tuple(name for name in RESPONSE_CHECKS if name != "not_a_server_error")
-
-
-class ContractViolation(AssertionError):
-    """A response the mock was about to send does not keep its contract."""
 
 
 class StrictResponseMiddleware:
@@ -102,7 +99,7 @@ class StrictResponseMiddleware:
 
 def strict_middleware(ctx: Context, surfaces: Sequence[Surface]) -> Middleware:
     """The middleware for ``surfaces``; loads their route maps now, so a missing one fails at
-    start-up (:class:`~mockluma.route_map.RouteMapError`) rather than on a request."""
+    start-up (:class:`~mockluma.schemas.route_schemas.RouteMapError`) rather than on a request."""
     mounts = [
         (
             prefix,

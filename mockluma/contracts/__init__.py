@@ -2,8 +2,9 @@
 
 Layers, lowest first:
 
-- :mod:`mockluma.route_map` and :mod:`mockluma.conformance` (below the app, shared with strict
-  mode): which schema describes each route, and the checks of one response against it.
+- :mod:`mockluma.schemas.route_schemas` and :mod:`mockluma.schemas.conformance` (below the
+  app, shared with strict mode): which schema describes each route, and the checks of one
+  response against it.
 - :mod:`~mockluma.contracts.registry`: checks as small named functions, registered per surface
   and endpoint on a :class:`SurfaceContract`; failures carry a title and a JSON path.
 - :mod:`~mockluma.contracts.session`: what a check talks to (requests checked against the route

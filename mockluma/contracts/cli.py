@@ -6,7 +6,8 @@
         --budget-cents 25 --junit contract.xml --json contract.json
 
 Exit status: 0 when every check passed or was skipped, 1 when one failed or broke, 2 when the
-command itself was misused. Importing this module stays cheap: the runner loads on use.
+command itself was misused. The runner loads on use; building the parser reads the surface
+registry, for the names and variables its help lists.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from mockluma.surfaces import registry
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -31,11 +34,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
             "--budget-cents allows creating generations)."
         ),
     )
+    surfaces = registry.surfaces()
     contract.add_argument(
         "--surface",
         required=True,
         metavar="NAME",
-        help="dream-machine, agents, captures, appypie, umami, or all (those with checks)",
+        help=f"{', '.join(s.name for s in surfaces)}, or all (those with checks)",
     )
     contract.add_argument(
         "--base-url",
@@ -45,14 +49,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
             "prefix (https://gateway.appypie.com/lumalabs-ai/v1, https://api.umamiai.xyz/v1/luma-ai)"
         ),
     )
+    variables = [s.key_env for s in surfaces if s.key_env]
     contract.add_argument(
         "--api-key",
         metavar="KEY",
-        help=(
-            "key for --base-url (default: the surface's variable: LUMAAI_API_KEY, "
-            "LUMA_AGENTS_API_KEY, LUMA_CAPTURES_API_KEY, APPYPIE_SUBSCRIPTION_KEY or "
-            "UMAMIAI_API_KEY)"
-        ),
+        help=(f"key for --base-url (default: the surface's variable: {' or '.join(variables)})"),
     )
     contract.add_argument(
         "--budget-cents",
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
                 return _usage("--budget-cents applies to --base-url; the mock costs nothing.")
             report = run_against_mock(args.surface, only=args.checks)
         else:
-            env = chosen[0].api_key_env if len(chosen) == 1 else None
+            env = registry.get(chosen[0].surface).key_env if len(chosen) == 1 else None
             api_key = args.api_key or (os.environ.get(env) if env else None)
             if not api_key:
                 hint = f" or set {env}" if env else ""

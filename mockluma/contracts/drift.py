@@ -32,8 +32,8 @@ from typing import Any
 import pydantic
 import typing_extensions
 
-from mockluma import schema_store
 from mockluma.contracts.registry import Direction, SdkBinding
+from mockluma.schemas import store as schema_store
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from mockluma import schema_store
 from mockluma.contracts.registry import SurfaceContract
 from mockluma.contracts.session import Session
-from mockluma.route_map import RouteSchemas, route_map
+from mockluma.schemas import store as schema_store
+from mockluma.schemas.route_schemas import RouteSchemas, route_map
 
 CLIENT_ERRORS = tuple(range(400, 500))
 

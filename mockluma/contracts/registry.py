@@ -13,7 +13,7 @@ and registers its checks on it::
 
 A check passes by returning. It fails by raising :class:`CheckFailed` (``session.expect`` and
 ``session.request(expect=...)`` do that), carrying one or more
-:class:`~mockluma.conformance.Finding`\\ s: a title and the JSON path of the problem. It is
+:class:`~mockluma.schemas.conformance.Finding`\\ s: a title and the JSON path of the problem. It is
 skipped by raising :class:`CheckSkipped` (for example when the budget does not cover it).
 """
 
@@ -21,28 +21,18 @@ from __future__ import annotations
 
 import enum
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mockluma.conformance import Finding, ResponseCheck
+from mockluma.errors import CheckFailed as CheckFailed
+from mockluma.errors import CheckSkipped as CheckSkipped
+from mockluma.schemas.conformance import ResponseCheck
 
 if TYPE_CHECKING:
     from mockluma.contracts.session import Session
 
 CheckFunction = Callable[["Session"], None]
-
-
-class CheckFailed(AssertionError):
-    """A check found the target breaking its contract."""
-
-    def __init__(self, findings: Sequence[Finding]) -> None:
-        super().__init__("; ".join(finding.sentence() for finding in findings))
-        self.findings = list(findings)
-
-
-class CheckSkipped(Exception):
-    """A check cannot run here (no budget, or something it builds on is missing)."""
 
 
 class Direction(enum.Enum):

@@ -15,18 +15,27 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 
-from mockluma.conformance import Finding
 from mockluma.contracts.registry import Check, CheckFailed, CheckSkipped, SurfaceContract
 from mockluma.contracts.session import Budget, Pacer, Session, SimulatedPacer, WallPacer
 from mockluma.contracts.surfaces import contracts
-from mockluma.route_map import route_map
+from mockluma.errors import UnknownSurface as UnknownSurface
+from mockluma.errors import UnreachableMount as UnreachableMount
+from mockluma.schemas.conformance import Finding
+from mockluma.schemas.route_schemas import route_map
+from mockluma.surfaces import registry
 
-KNOWN_SURFACES = ("dream-machine", "agents", "captures", "appypie", "umami")
-"""Every surface the runner will know; ``all`` runs those that have a contract module."""
+
+def __getattr__(name: str) -> Any:
+    # KNOWN_SURFACES was a fixed tuple; it now reads the surface registry.
+    if name == "KNOWN_SURFACES":
+        return registry.names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 MOCK_API_KEY = "luma-api-contract-runner"
 """The one key the in-process mock accepts; shaped as every surface wants it (the Agents API
 refuses keys that do not start with ``luma-api-``)."""
@@ -34,15 +43,6 @@ MOCK_TIMEOUT = 3600.0
 """Simulated seconds a generation may take on the mock before a check gives up."""
 
 Outcome = Literal["passed", "failed", "skipped", "error"]
-
-
-class UnknownSurface(LookupError):
-    """The runner has no contract for the surface asked for."""
-
-
-class UnreachableMount(ValueError):
-    """A surface answers under several prefixes, and the base URL given does not say where the
-    others are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +84,14 @@ def select(surface: str) -> list[SurfaceContract]:
         return list(available.values())
     if surface in available:
         return [available[surface]]
-    if surface in KNOWN_SURFACES:
+    known = registry.names()
+    if surface in known:
         raise UnknownSurface(
             f"There are no contract checks for {surface!r} yet; "
             f"checks exist for: {', '.join(available)}."
         )
     raise UnknownSurface(
-        f"Unknown surface {surface!r}; choose one of {', '.join((*KNOWN_SURFACES, 'all'))}."
+        f"Unknown surface {surface!r}; choose one of {', '.join((*known, 'all'))}."
     )
 
 
@@ -142,11 +143,10 @@ def _run_one(check: Check, session: Session) -> Result:
 
 def run_against_mock(surface: str, *, only: Collection[str] | None = None) -> Report:
     """Run the checks of ``surface`` (or ``all``) against a fresh in-process mock."""
-    from mockluma.app import SURFACES
-    from mockluma.handle import IN_PROCESS_URL, MockLuma
+    from mockluma.handle.mock import IN_PROCESS_URL, MockLuma
 
     chosen = select(surface)
-    mounted = {mounted.name: mounted for mounted in SURFACES}
+    mounted = {mounted.name: mounted for mounted in registry.surfaces()}
     report = Report(target="the in-process mock", live=False, budget_cents=None)
     with MockLuma(
         in_process=True,
@@ -225,10 +225,8 @@ def run_against_server(
             "--surface all checks the in-process mock; to check a server, name one surface "
             "and give its base URL."
         )
-    from mockluma.app import SURFACES
-
     (contract,) = select(surface)
-    prefix = next((s.prefix for s in SURFACES if s.name == contract.surface), "")
+    prefix = registry.get(contract.surface).prefix
     mounts = mount_urls(contract.surface, base_url, prefix)
     budget = Budget(limit=budget_cents)
     report = Report(target=base_url, live=True, budget_cents=budget_cents)
@@ -279,7 +277,7 @@ def mount_urls(surface: str, base_url: str, prefix: str) -> dict[str, str]:
     return {mount: root + mount for mount in others}
 
 
-__all__ = [
+__all__ = [  # noqa: F822 (KNOWN_SURFACES comes from __getattr__)
     "KNOWN_SURFACES",
     "Report",
     "Result",

@@ -1,7 +1,7 @@
 """What a check talks to: one surface of one target, through :class:`Session`.
 
 Every response a check receives goes through the route map's response checks
-(:mod:`mockluma.conformance`) before the check sees it, so each check only adds what is
+(:mod:`mockluma.schemas.conformance`) before the check sees it, so each check only adds what is
 particular to it. The session also keeps what checks share: the budget, the pacing of polls
 (simulated time on the in-process mock, the wall clock on a server), and resources such as the
 one generation that many checks reuse.
@@ -17,9 +17,9 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from mockluma.conformance import Answer, Finding, ResponseCheck, check_answer
-from mockluma.contracts.registry import CheckFailed, CheckSkipped
-from mockluma.route_map import RouteMap
+from mockluma.errors import CheckFailed, CheckSkipped
+from mockluma.schemas.conformance import Answer, Finding, ResponseCheck, check_answer
+from mockluma.schemas.route_schemas import RouteMap
 
 T = TypeVar("T")
 

@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from mockluma import schema_store
+from mockluma.errors import UnsupportedSchema as UnsupportedSchema
+from mockluma.schemas import store as schema_store
 
 if TYPE_CHECKING:
     from referencing._core import Resolver
@@ -79,10 +80,6 @@ _CHARACTERS = st.characters(exclude_categories=["Cs"])
 _JSON_SCALARS: Strategy = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**31), 2**31), st.text(_CHARACTERS, max_size=10)
 )
-
-
-class UnsupportedSchema(ValueError):
-    """A schema uses a keyword this converter does not generate for."""
 
 
 def from_schema(name: str, *, overrides: Overrides | None = None) -> Strategy:

@@ -26,14 +26,11 @@ from typing import Any
 from mockluma.engine.faults import CallbackFault, FaultBook
 from mockluma.engine.jobs import Job
 from mockluma.engine.simulation import Simulation
+from mockluma.errors import DeliveryFailed as DeliveryFailed
 
 _OVERTAKEN_BY = 0.001
 """Simulated seconds between an update and an older one that it overtook, or a copy of it (so
 that the order in which they arrive is fixed)."""
-
-
-class DeliveryFailed(Exception):
-    """The receiver could not be reached or did not answer in time."""
 
 
 Sender = Callable[[str, bytes, float], Awaitable[int]]

@@ -31,21 +31,12 @@ from __future__ import annotations
 import fnmatch
 import random
 from collections.abc import Iterable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockluma.engine.distributions import Distribution
 from mockluma.engine.jobs import Failure, Phase
-
-
-class RuleError(ValueError):
-    """A fault rule that cannot be used; ``path`` says where in the rule the problem is."""
-
-    def __init__(self, message: str, path: str = "") -> None:
-        super().__init__(message)
-        self.path = path
-
+from mockluma.errors import RuleError as RuleError
 
 # -- what a rule does ----------------------------------------------------------------------
 
@@ -383,8 +374,15 @@ def resolve_failure(fault: GenerationFault, kinds: Mapping[str, Failure], surfac
     )
 
 
-# Generation rules that matched the request being handled, and in-band triggers found in it.
-# Set by the app for the duration of one request; read by Simulation.submit.
-pending_generation_faults: ContextVar[tuple[tuple[RuleState, ...], GenerationFault | None]] = (
-    ContextVar("pending_generation_faults", default=((), None))
-)
+@dataclass(frozen=True, slots=True)
+class PlannedFaults:
+    """The generation faults planned for one request, handed to :meth:`Simulation.submit
+    <mockluma.engine.simulation.Simulation.submit>` by the surface that creates a job for it."""
+
+    rules: tuple[RuleState, ...] = ()
+    """Generation rules that matched the request; each draws, for the new job, whether it fires."""
+    triggered: GenerationFault | None = None
+    """What an in-band ``[mockluma:...]`` trigger asked for; it wins over the rules."""
+
+
+NO_PLANNED_FAULTS = PlannedFaults()

@@ -11,10 +11,11 @@ timestamps), so admitting a job costs the same however many jobs a key has.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from mockluma.errors import RateLimited as RateLimited
 
 WINDOW = 60.0
 
@@ -36,34 +37,6 @@ class Allowance:
     limit: int
     remaining: int
     reset_at: float
-
-
-class RateLimited(Exception):
-    """A create refused by a limit. ``kind`` is ``rate`` (per minute) or ``concurrency``."""
-
-    def __init__(
-        self,
-        *,
-        surface: str,
-        group: str,
-        kind: str,
-        limit: int,
-        retry_after: float,
-        reset_at: float | None = None,
-    ) -> None:
-        what = "creates per minute" if kind == "rate" else "concurrent generations"
-        super().__init__(f"{surface}/{group}: the limit of {limit} {what} is reached.")
-        self.surface = surface
-        self.group = group
-        self.kind = kind
-        self.limit = limit
-        self.retry_after = retry_after
-        self.reset_at = reset_at
-
-    @property
-    def retry_after_seconds(self) -> int:
-        """``Retry-After`` as whole seconds, never below one."""
-        return max(1, math.ceil(self.retry_after))
 
 
 @dataclass(slots=True)

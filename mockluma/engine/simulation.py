@@ -21,8 +21,9 @@ from typing import Any
 from mockluma.engine.clock import Clock
 from mockluma.engine.errors import InsufficientCredits, JobFinished, JobNotFound
 from mockluma.engine.faults import (
+    NO_PLANNED_FAULTS,
+    PlannedFaults,
     choose_generation_fault,
-    pending_generation_faults,
     resolve_failure,
 )
 from mockluma.engine.jobs import Failure, Job, Phase, Plan
@@ -189,9 +190,11 @@ class Simulation:
         stuck: bool = False,
         instant: bool = False,
         group: str | None = None,
+        faults: PlannedFaults = NO_PLANNED_FAULTS,
     ) -> Job:
         """Accept a new job: check limits, charge its cost, plan its timeline (with any fault
-        the request's rules or triggers ask for) and schedule its first step.
+        the request's rules or triggers ask for: ``faults``, from the fault layer) and schedule
+        its first step.
 
         Raises :class:`InsufficientCredits`, or :class:`~mockluma.engine.limits.RateLimited`
         when the key is over a limit of ``group`` (default: ``kind``).
@@ -206,7 +209,7 @@ class Simulation:
         rng = self._next_random(surface, owner)
         job_id = _uuid(rng)
         if failure is None and not stuck:
-            failure, stuck = self._injected_fault(surface, owner, account.sequence)
+            failure, stuck = self._injected_fault(faults, surface, owner, account.sequence)
         instant = instant or self.progression.kind == "immediate"
         plan = make_plan(
             timing, self.timing_mode, rng, failure=failure, stuck=stuck, instant=instant
@@ -221,10 +224,10 @@ class Simulation:
         return job
 
     def _injected_fault(
-        self, surface: str, owner: str, sequence: int
+        self, faults: PlannedFaults, surface: str, owner: str, sequence: int
     ) -> tuple[Failure | None, bool]:
-        candidates, triggered = pending_generation_faults.get()
-        fault = triggered
+        candidates = faults.rules
+        fault = faults.triggered
         if fault is None and candidates:
             # The job's own generator, so its fate does not depend on what else runs.
             rng = random.Random(f"{self.seed}/{surface}/{owner}/{sequence}/faults")

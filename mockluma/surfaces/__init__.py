@@ -1,8 +1,13 @@
 """The HTTP APIs mockluma serves, one package each, all on the same engine.
 
-A surface is described by a :class:`Surface`: where it is mounted, how it words errors, what an
-account starts with, and a function that builds its routes from the shared :class:`Context`.
-Adding an API means adding a package and one entry in :data:`mockluma.app.SURFACES`.
+A surface is described by a :class:`Surface`: where it is mounted, how it words errors and reads
+its key, what an account starts with, where the real API lives, and a function that builds its
+routes from the shared :class:`Context`. Each package under ``mockluma/surfaces/`` names its
+:class:`Surface` in its ``__all__``; :mod:`mockluma.surfaces.registry` finds them there, and
+everything else (the app, the journal, the fault layer, the contract runner, the CLI, the
+handle) asks the registry. Adding an API means adding a package (and its ``schemas/``
+directory); a test suite can also register a surface of its own
+(:func:`mockluma.surfaces.registry.register`).
 
 Most APIs live under one path prefix. A few hosts serve one API under several roots (AppyPie
 creates under ``/lumalabs-ai/v1`` and polls under ``/lumalabs-ai-polling/v1``); such a surface
@@ -29,13 +34,20 @@ from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limit, RateLimited
 from mockluma.engine.media import MediaCatalog
 from mockluma.engine.simulation import Simulation
-from mockluma.routing import IndexedMount
-from mockluma.web import UPLOADS_PATH, ApiError, Dialect
+from mockluma.web.auth import KeyReader, bearer_key
+from mockluma.web.errors import ApiError, Dialect
+from mockluma.web.router import IndexedMount
+from mockluma.web.urls import UPLOADS_PATH
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Context:
-    """What every surface's handlers share."""
+    """What every surface's handlers share, for the life of one app.
+
+    Mutable on purpose, and only in one way besides the live state it holds: the handle's
+    ``reset(**settings)`` swaps in a new :attr:`config` (:meth:`use_config`). The objects are
+    never replaced, since every route holds this same context.
+    """
 
     config: Config
     simulation: Simulation
@@ -55,11 +67,13 @@ class Context:
 
     inboxes: dict[str, Inbox] = field(default_factory=dict)
     """Callback receivers hosted by the mock, by name."""
+    surfaces: tuple[Surface, ...] = ()
+    """The surfaces the app serves, in the registry's order."""
 
     def use_config(self, config: Config) -> None:
         """Swap in a per-test configuration (the handle's ``reset(**settings)``); the settings
         that shape the server itself (host, port, body limits) must be unchanged."""
-        object.__setattr__(self, "config", config)
+        self.config = config
 
     def reset(self, owner: str | None = None) -> None:
         """Forget ``owner``'s state, or everything: jobs, journal, callbacks, inboxes; the
@@ -105,6 +119,28 @@ class Surface:
         default_factory=dict
     )
     """Further mount paths, each with the endpoints under it (empty for most APIs)."""
+    title: str = ""
+    """What people call the API (``Dream Machine``), for listings."""
+    rank: int = 100
+    """Where the surface comes in listings (the CLI's banner, docs), lowest first."""
+    real_base_url: str | None = None
+    """Where :attr:`prefix` lives on the real API: ``https://api.lumalabs.ai/dream-machine/v1``.
+    Further mounts sit beside it on the same host (:meth:`real_url`)."""
+    client_path: str | None = None
+    """The path of the base URL a client of the API is given, on the mock (default
+    :attr:`prefix`): ``""`` for AppyPie, whose docs give whole URLs under the host."""
+    api_key: KeyReader = bearer_key
+    """How the API reads its key from a request, for the journal and fault rules (an
+    ``Authorization: Bearer`` token unless the API says otherwise)."""
+    key_env: str | None = None
+    """The environment variable that holds a key for the live API (its SDK's, where it has
+    one): ``--api-key``'s fallback in ``mockluma contract`` and the nightly run's secret."""
+    base_url_env: str | None = None
+    """The environment variable the API's SDK reads its base URL from, if it reads one; the
+    handle's ``env()`` sets it, and :attr:`key_env`, to point the SDK at the mock."""
+    contract: str | None = None
+    """The module of its contract checks (defining ``CONTRACT``), named as text so that the
+    serving code never imports the contract runner: ``mockluma.contracts.surfaces.umami``."""
     present: Callable[[Job, Context, Request], Any] | None = None
     """A job as this API's status call shows it now (the control API and the dashboard show
     it; ``request`` gives the base URL of media links). Polls are not counted."""
@@ -121,6 +157,26 @@ class Surface:
         if self.upload_routes is not None:
             builders[f"{UPLOADS_PATH}/{self.name}"] = self.upload_routes
         return [IndexedMount(prefix, list(build(ctx))) for prefix, build in builders.items()]
+
+    @property
+    def handle_attribute(self) -> str:
+        """The name of the handle's property for its URL: ``dream_machine_url``."""
+        return self.name.replace("-", "_") + "_url"
+
+    def client_url(self, root: str) -> str:
+        """The base URL a client of the API is given, on the mock served at ``root``."""
+        path = self.prefix if self.client_path is None else self.client_path
+        return root.rstrip("/") + path
+
+    def real_url(self, prefix: str) -> str | None:
+        """Where the mount at ``prefix`` lives on the real API (``None`` if unknown, as for a
+        storage host, whose signed URLs say where it is)."""
+        base = self.real_base_url
+        if base is None or not base.endswith(self.prefix) or prefix not in self.prefixes:
+            return None
+        if prefix.startswith(UPLOADS_PATH):
+            return None
+        return base.removesuffix(self.prefix) + prefix
 
     def too_many_requests(self, refusal: RateLimited) -> ApiError:
         if self.rate_limited is not None:

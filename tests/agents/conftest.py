@@ -14,8 +14,8 @@ import httpx
 import pytest
 from luma_agents import AsyncLuma, Luma
 
-from mockluma import schema_store
 from mockluma.handle import MockLuma
+from mockluma.schemas import store as schema_store
 
 API_KEY = "luma-api-test-key"
 

@@ -18,7 +18,7 @@ from luma_agents import types
 from luma_agents.types import generation_create_params
 from pydantic import BaseModel
 
-from mockluma import schema_store
+from mockluma.schemas import store as schema_store
 from mockluma.surfaces.agents import catalog
 
 

@@ -12,12 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-import mockluma.app
 from mockluma.handle import MockLuma
-from mockluma.surfaces import Context, Surface
+from mockluma.surfaces import Context, Surface, registry
 from mockluma.surfaces.agents import AGENTS
 from mockluma.surfaces.dream_machine import DREAM_MACHINE
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 
 def test_the_handle_and_the_environment_point_the_sdk_at_v1(
@@ -58,12 +57,11 @@ NESTED = Surface(
     [(DREAM_MACHINE, AGENTS, NESTED), (NESTED, AGENTS, DREAM_MACHINE)],
     ids=["nested-last", "nested-first"],
 )
-def test_the_longest_prefix_owns_its_paths(
-    monkeypatch: pytest.MonkeyPatch, order: tuple[Surface, ...]
-) -> None:
-    monkeypatch.setattr(mockluma.app, "SURFACES", order)
+def test_the_longest_prefix_owns_its_paths(order: tuple[Surface, ...]) -> None:
+    with registry.only(*order):
+        luma = MockLuma(in_process=True)
     with (
-        MockLuma(in_process=True) as mock,
+        luma as mock,
         httpx.Client(transport=mock.sync_transport(), base_url=mock.url) as client,
     ):
         assert client.get("/v1/luma-ai/ping").json() == {"surface": "nested"}

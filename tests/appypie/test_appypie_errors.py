@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from mockluma import schema_store
 from mockluma.config import ConfigError, build_config
 from mockluma.handle import MockLuma
+from mockluma.schemas import store as schema_store
 from mockluma.surfaces.appypie import catalog
 from mockluma.surfaces.appypie.errors import DIALECT, DOCUMENTED
 

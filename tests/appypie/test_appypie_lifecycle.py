@@ -10,8 +10,8 @@ import av
 import httpx
 import pytest
 
-from mockluma import schema_store
 from mockluma.handle import MockLuma
+from mockluma.schemas import store as schema_store
 from mockluma.surfaces.appypie import catalog
 
 GENERATE = "/lumalabs-ai/v1/generate"

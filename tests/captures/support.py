@@ -10,7 +10,7 @@ from typing import Any
 
 from PIL import Image
 
-from mockluma import schema_store
+from mockluma.schemas import store as schema_store
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from mockluma import schema_store
 from mockluma.contracts.strategies import UnsupportedSchema, from_schema, invalid_from_schema
+from mockluma.schemas import store as schema_store
 
 NAMES = schema_store.names()
 KINDS: list[Any] = [None, True, 0, -1.5, "", "zzz", [], [1, "a"], {}, {"a": 1}]

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from mockluma.contracts.surfaces import appypie, contracts, dream_machine, umami
+from mockluma.surfaces import registry
 
 WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "contracts-nightly.yml"
 
@@ -34,3 +35,11 @@ def test_each_nightly_budget_buys_the_generation_its_checks_share() -> None:
     for entry in workflow["jobs"]["live"]["strategy"]["matrix"]["include"]:
         if entry["surface"] in shared:
             assert float(entry["budget_cents"]) >= shared[entry["surface"]], entry
+
+
+def test_each_nightly_entry_uses_the_registry_url_and_key_variable() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    for entry in workflow["jobs"]["live"]["strategy"]["matrix"]["include"]:
+        surface = registry.get(entry["surface"])
+        assert entry["base_url"] == surface.real_base_url, entry
+        assert entry["secret"] == surface.key_env, entry

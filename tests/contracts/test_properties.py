@@ -21,9 +21,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mockluma import MockLuma
-from mockluma.conformance import Answer, check_answer
 from mockluma.contracts.strategies import from_schema, invalid_from_schema
-from mockluma.route_map import RouteSchemas, route_map
+from mockluma.schemas.conformance import Answer, check_answer
+from mockluma.schemas.route_schemas import RouteSchemas, route_map
 
 ROUTES = route_map("dream-machine")
 WITH_BODY = [route for route in ROUTES.routes if route.request is not None]

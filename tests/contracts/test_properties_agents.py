@@ -26,10 +26,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mockluma import MockLuma
-from mockluma.conformance import Answer, check_answer
 from mockluma.contracts.strategies import from_schema, invalid_from_schema
 from mockluma.contracts.surfaces.agents import request_id_and_api_version_are_sent
-from mockluma.route_map import RouteSchemas, route_map
+from mockluma.schemas.conformance import Answer, check_answer
+from mockluma.schemas.route_schemas import RouteSchemas, route_map
 from mockluma.surfaces.agents import catalog
 
 ROUTES = route_map("agents")

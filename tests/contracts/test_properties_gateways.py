@@ -23,9 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mockluma import MockLuma
-from mockluma.conformance import Answer, check_answer
 from mockluma.contracts.strategies import from_schema, invalid_from_schema
-from mockluma.route_map import RouteMap, RouteSchemas, route_map
+from mockluma.schemas.conformance import Answer, check_answer
+from mockluma.schemas.route_schemas import RouteMap, RouteSchemas, route_map
 
 KEY = "luma-gateway-properties"
 MAIN_PREFIX = {"appypie": "/lumalabs-ai/v1", "umami": "/v1/luma-ai"}

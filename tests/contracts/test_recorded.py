@@ -9,10 +9,10 @@ from typing import Any
 import pydantic
 import pytest
 
-from mockluma import schema_store
 from mockluma.contracts.drift import Direction
 from mockluma.contracts.surfaces import contracts
 from mockluma.resources import data_dir
+from mockluma.schemas import store as schema_store
 
 RECORDED = sorted((data_dir("fixtures") / "recorded").glob("*/*.json"))
 KEYS = {"source", "endpoint", "status", "schema", "expect", "body"}

@@ -12,11 +12,12 @@ import re
 import pytest
 from starlette.routing import Mount, Route
 
-from mockluma import route_map, schema_store
 from mockluma.app import SURFACES, create_app
 from mockluma.config import build_config
 from mockluma.resources import data_dir
-from mockluma.route_map import RouteMapError
+from mockluma.schemas import route_schemas
+from mockluma.schemas import store as schema_store
+from mockluma.schemas.route_schemas import RouteMapError
 from mockluma.surfaces import Surface
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -38,7 +39,7 @@ def mounted_endpoints(surface: Surface) -> set[str]:
 
 @pytest.mark.parametrize("surface", SURFACES, ids=[s.name for s in SURFACES])
 def test_every_mounted_route_has_its_schemas(surface: Surface) -> None:
-    declared = route_map.route_map(surface.name)
+    declared = route_schemas.route_map(surface.name)
     mounted = mounted_endpoints(surface)
     listed = {route.endpoint for route in declared.routes}
     assert mounted - listed == set(), f"mounted but missing from schemas/{surface.name}/routes.json"
@@ -54,7 +55,7 @@ def test_every_mounted_route_has_its_schemas(surface: Surface) -> None:
 
 @pytest.mark.parametrize("surface", SURFACES, ids=[s.name for s in SURFACES])
 def test_a_route_is_found_from_a_concrete_path(surface: Surface) -> None:
-    declared = route_map.route_map(surface.name)
+    declared = route_schemas.route_map(surface.name)
     for route in declared.routes:
         concrete = re.sub(r"\{[^}]+\}", "0b9f0a57-2f5b-4a57-9a4c-1c4c1d8e9b2a", route.path)
         assert declared.find(route.method, concrete, route.mount) == route, route.endpoint
@@ -62,8 +63,8 @@ def test_a_route_is_found_from_a_concrete_path(surface: Surface) -> None:
 
 def test_every_schema_file_is_named_by_a_route_map_or_a_reference() -> None:
     named: set[str] = set()
-    for surface in route_map.surfaces_with_maps():
-        declared = route_map.route_map(surface)
+    for surface in route_schemas.surfaces_with_maps():
+        declared = route_schemas.route_map(surface)
         named.add(declared.error)
         for route in declared.routes:
             named.update(n for n in (route.request, route.query, *route.responses.values()) if n)
@@ -71,13 +72,13 @@ def test_every_schema_file_is_named_by_a_route_map_or_a_reference() -> None:
     for name in schema_store.names():
         text = json.dumps(schema_store.schema(name))
         referenced.update(other for other in schema_store.names() if other.split("/")[-1] in text)
-    unused = set(schema_store.names()) - named - referenced - {route_map.META_SCHEMA}
+    unused = set(schema_store.names()) - named - referenced - {route_schemas.META_SCHEMA}
     assert unused == set()
 
 
 def test_a_surface_without_a_route_map_is_told_what_to_add() -> None:
     with pytest.raises(RouteMapError, match=r"add schemas/nowhere/routes.json"):
-        route_map.route_map("nowhere")
+        route_schemas.route_map("nowhere")
 
 
 def test_a_route_map_naming_a_missing_schema_or_a_bad_method_is_refused() -> None:
@@ -85,8 +86,8 @@ def test_a_route_map_naming_a_missing_schema_or_a_bad_method_is_refused() -> Non
     typo = json.loads(text)
     typo["routes"][0]["request"] = "no-such.request.json"
     with pytest.raises(RouteMapError, match=r"names schema 'no-such.request.json'"):
-        route_map.parse("dream-machine", typo, source="typo.json")
+        route_schemas.parse("dream-machine", typo, source="typo.json")
     bad_method = json.loads(text)
     bad_method["routes"][0]["method"] = "FETCH"
     with pytest.raises(RouteMapError, match=r"\$\.routes\[0\]\.method"):
-        route_map.parse("dream-machine", bad_method, source="bad.json")
+        route_schemas.parse("dream-machine", bad_method, source="bad.json")

@@ -21,8 +21,8 @@ from mockluma.cli import main
 from mockluma.contracts import runner
 from mockluma.contracts.runner import run_against_mock
 from mockluma.contracts.surfaces import agents, appypie, captures, contracts, dream_machine, umami
-from mockluma.route_map import route_map
-from mockluma.server import ThreadedServer
+from mockluma.handle.server import ThreadedServer
+from mockluma.schemas.route_schemas import route_map
 
 KEY = "luma-api-contract-test"  # the Agents API takes only keys shaped like Luma's
 PREFIX = "/dream-machine/v1"

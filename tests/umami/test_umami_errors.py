@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mockluma import schema_store
 from mockluma.handle import MockLuma
+from mockluma.schemas import store as schema_store
 from mockluma.surfaces.umami import catalog
 
 GENERATIONS = "/luma-ai/generations"

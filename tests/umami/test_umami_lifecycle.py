@@ -12,8 +12,8 @@ import av
 import httpx
 import pytest
 
-from mockluma import schema_store
 from mockluma.handle import MockLuma
+from mockluma.schemas import store as schema_store
 from mockluma.surfaces.umami import catalog
 
 GENERATIONS = "/luma-ai/generations"

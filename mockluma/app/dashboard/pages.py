@@ -28,9 +28,9 @@ from mockluma.app.admin_generations import PHASES, details, select, summary
 from mockluma.app.dashboard.events import EventHub, clock_json, fingerprints
 from mockluma.engine.errors import JobNotFound
 from mockluma.engine.journal import Exchange
-from mockluma.routing import PrefixIndex
 from mockluma.surfaces import Context, Surface
 from mockluma.web import UPLOADS_PATH, base_url_of
+from mockluma.web.router import PrefixIndex
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50

@@ -1,29 +1,32 @@
 """One module per surface, each defining ``CONTRACT``, a
 :class:`~mockluma.contracts.registry.SurfaceContract` with that surface's checks.
 
-Modules are found by listing this package, so adding a surface's contract means adding its
-module here and nothing else.
+Each surface names its module (:attr:`mockluma.surfaces.Surface.contract`), so the surface
+registry is the one list: adding a surface's contract means adding its module here and naming
+it in the surface's package.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
-from functools import cache
 
 from mockluma.contracts.registry import SurfaceContract
+from mockluma.surfaces import registry
 
 
-@cache
 def contracts() -> dict[str, SurfaceContract]:
-    """Every surface's contract, by surface name."""
+    """Every registered surface's contract, by surface name (in name order)."""
     found: dict[str, SurfaceContract] = {}
-    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
+    for surface in sorted(registry.surfaces(), key=lambda surface: surface.name):
+        if surface.contract is None:
+            continue
+        module = importlib.import_module(surface.contract)
         contract = getattr(module, "CONTRACT", None)
-        if not isinstance(contract, SurfaceContract):
-            raise TypeError(f"{module.__name__} must define CONTRACT, a SurfaceContract.")
-        found[contract.surface] = contract
+        if not isinstance(contract, SurfaceContract) or contract.surface != surface.name:
+            raise TypeError(
+                f"{surface.contract} must define CONTRACT, the SurfaceContract of {surface.name}."
+            )
+        found[surface.name] = contract
     return found
 
 

@@ -27,12 +27,12 @@ import uuid
 from functools import partial
 from typing import Any
 
-from mockluma.conformance import Answer, Finding
 from mockluma.contracts.generic import CLIENT_ERRORS, add_request_refusals
 from mockluma.contracts.lifecycle import Followed, expect_forward, expect_sticky, follow
 from mockluma.contracts.registry import CheckSkipped, Direction, SdkBinding, SurfaceContract
 from mockluma.contracts.session import Reply, Session
 from mockluma.resources import data_dir
+from mockluma.schemas.conformance import Answer, Finding
 from mockluma.surfaces.agents import catalog
 
 
@@ -71,7 +71,6 @@ def request_id_and_api_version_are_sent(answer: Answer) -> Finding | None:
 
 CONTRACT = SurfaceContract(
     "agents",
-    api_key_env="LUMA_AGENTS_API_KEY",
     sdk_types=SDK_TYPES,
     response_checks=(request_id_and_api_version_are_sent,),
 )

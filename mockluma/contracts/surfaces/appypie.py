@@ -34,7 +34,6 @@ from mockluma.surfaces.appypie import catalog, errors
 
 CONTRACT = SurfaceContract(
     "appypie",
-    api_key_env="APPYPIE_SUBSCRIPTION_KEY",
     auth_header=("Ocp-Apim-Subscription-Key", "{key}"),
 )
 check = CONTRACT.check

@@ -36,7 +36,6 @@ from mockluma.resources import data_dir
 
 CONTRACT = SurfaceContract(
     "captures",
-    api_key_env="LUMA_CAPTURES_API_KEY",
     auth_header=("Authorization", "luma-api-key={key}"),
 )
 check = CONTRACT.check

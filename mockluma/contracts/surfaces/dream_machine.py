@@ -55,7 +55,7 @@ SDK_TYPES = (
     _sdk("audio.request.json", "GenerationAudioParams", _REQUEST),
     _sdk("generations-list.query.json", "GenerationListParams", _REQUEST),
 )
-CONTRACT = SurfaceContract("dream-machine", api_key_env="LUMAAI_API_KEY", sdk_types=SDK_TYPES)
+CONTRACT = SurfaceContract("dream-machine", sdk_types=SDK_TYPES)
 check = CONTRACT.check
 
 STATE_ORDER = {"queued": 0, "dreaming": 1, "completed": 2, "failed": 2}

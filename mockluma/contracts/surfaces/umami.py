@@ -34,7 +34,7 @@ from mockluma.contracts.registry import CheckSkipped, SurfaceContract
 from mockluma.contracts.session import Reply, Session
 from mockluma.surfaces.umami import catalog, errors
 
-CONTRACT = SurfaceContract("umami", api_key_env="UMAMIAI_API_KEY")
+CONTRACT = SurfaceContract("umami")
 check = CONTRACT.check
 
 STATE_ORDER = {"pending": 0, "processing": 1, "completed": 2, "failed": 2}

@@ -20,6 +20,12 @@ AGENTS = Surface(
     failures=catalog.FAILURES,
     rate_limits=catalog.RATE_LIMITS,
     rate_limited=rate_limited,
+    title="Agents",
+    rank=20,
+    real_base_url="https://agents.lumalabs.ai/v1",
+    key_env="LUMA_AGENTS_API_KEY",
+    base_url_env="LUMA_BASE_URL",
+    contract="mockluma.contracts.surfaces.agents",
     present=lambda job, ctx, request: presenters.generation(job, request, ctx),
 )
 

@@ -15,7 +15,7 @@ from starlette.datastructures import Headers
 from mockluma.engine.jobs import Job
 from mockluma.engine.limits import RateLimited
 from mockluma.surfaces.agents import catalog
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 MISSING_KEY = "Missing or invalid API key"
 INVALID_KEY = "Invalid API key"

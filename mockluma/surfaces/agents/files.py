@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
 from mockluma.engine.jobs import Failure, Job, Phase
 from mockluma.surfaces import Context
 from mockluma.surfaces.agents import catalog
@@ -121,7 +122,9 @@ def receive(stored: StoredFile, head: bytes, size: int) -> None:
     stored.received = size
 
 
-def start_ingest(ctx: Context, stored: StoredFile) -> None:
+def start_ingest(
+    ctx: Context, stored: StoredFile, *, faults: PlannedFaults = NO_PLANNED_FAULTS
+) -> None:
     """Check the received bytes on the engine; a file that is not what it claims fails."""
     found = stored.probe
     declared = stored.mime_type.split("/")[0]
@@ -144,10 +147,13 @@ def start_ingest(ctx: Context, stored: StoredFile) -> None:
         details={"file_id": stored.id},
         timing=catalog.ingest_timing("video" if declared == "video" else "image"),
         failure=failure,
+        faults=faults,
     )
 
 
-def complete(ctx: Context, owner: str, file_id: str) -> StoredFile:
+def complete(
+    ctx: Context, owner: str, file_id: str, *, faults: PlannedFaults = NO_PLANNED_FAULTS
+) -> StoredFile:
     stored = get(ctx, owner, file_id)
     now = ctx.simulation.now()
     if stored.deleted(now) is not None:
@@ -164,7 +170,7 @@ def complete(ctx: Context, owner: str, file_id: str) -> StoredFile:
             f"File {file_id} received {stored.received} bytes but size_bytes is "
             f"{stored.size_bytes}; PUT exactly those bytes again, then call complete."
         )
-    start_ingest(ctx, stored)
+    start_ingest(ctx, stored, faults=faults)
     return stored
 
 

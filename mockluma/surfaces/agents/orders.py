@@ -11,6 +11,7 @@ from typing import Any
 
 from mockluma.engine import media as shipped
 from mockluma.engine.errors import InsufficientCredits
+from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
 from mockluma.engine.jobs import Job
 from mockluma.engine.timing import Timing
 from mockluma.surfaces import Context
@@ -51,7 +52,14 @@ class Order:
     cost: float
 
 
-def create_generation(ctx: Context, owner: str, body: Mapping[str, Any], origin: str) -> Job:
+def create_generation(
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    origin: str,
+    *,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     plan = check_generation(body)
     make = _MAKERS[plan.type]
     order = make(ctx, plan, Resolver(ctx, owner, origin))
@@ -67,6 +75,7 @@ def create_generation(ctx: Context, owner: str, body: Mapping[str, Any], origin:
             cost=order.cost,
             # One bucket for every type: the documented limits count all generations together.
             group=catalog.LIMIT_GROUP,
+            faults=faults,
         )
     except InsufficientCredits:
         raise DIALECT.error(402, INSUFFICIENT_CREDITS) from None

@@ -15,7 +15,8 @@ from mockluma.engine.jobs import Job, Phase
 from mockluma.surfaces import Context
 from mockluma.surfaces.agents import catalog
 from mockluma.surfaces.agents.files import StoredFile
-from mockluma.web import base_url_of, presign
+from mockluma.web.presign import presign
+from mockluma.web.urls import base_url_of
 
 STATES = {
     Phase.QUEUED: "queued",

@@ -25,7 +25,8 @@ from mockluma.surfaces import Context
 from mockluma.surfaces.agents import catalog, files
 from mockluma.surfaces.agents.errors import DIALECT, bad_request
 from mockluma.surfaces.agents.probe import MediaKind, probe
-from mockluma.web import ApiError, presign_refusal
+from mockluma.web.errors import ApiError
+from mockluma.web.presign import presign_refusal
 
 MEDIA_PATH = "/_mockluma/media/"
 _FORMS = ("url", "data", "generation_id", "file_id")

@@ -26,7 +26,11 @@ from mockluma.surfaces import Context
 from mockluma.surfaces.agents import catalog, errors, files, orders, presenters, validation
 from mockluma.surfaces.agents.errors import DIALECT, bad_request
 from mockluma.surfaces.agents.probe import HEAD_BYTES, probe
-from mockluma.web import ApiError, base_url_of, presign_refusal, read_json, storage_error
+from mockluma.web.bodies import read_json
+from mockluma.web.errors import ApiError
+from mockluma.web.planned_faults import planned_faults
+from mockluma.web.presign import presign_refusal, storage_error
+from mockluma.web.urls import base_url_of
 
 # Keys that stand for the accounts Luma refuses, so a test can reach every documented refusal
 # without configuring anything: "luma-api-revoked-1" is a revoked key, and so on.
@@ -95,7 +99,9 @@ class AgentsRoutes:
         body = await self.body(
             request, "generation-create.request.json", catalog.MAX_GENERATION_BODY
         )
-        job = orders.create_generation(self.ctx, owner, body, base_url_of(request))
+        job = orders.create_generation(
+            self.ctx, owner, body, base_url_of(request), faults=planned_faults(request)
+        )
         response = self.present(job, request, 201)
         response.headers.update(errors.rate_limit_headers(job))
         return response
@@ -155,7 +161,7 @@ class AgentsRoutes:
             }
             stored = files.create(self.ctx, owner, self._file_fields(fields), presigned=False)
             files.receive(stored, head, size)
-            files.start_ingest(self.ctx, stored)
+            files.start_ingest(self.ctx, stored, faults=planned_faults(request))
             return stored
         finally:
             await form.close()
@@ -180,7 +186,9 @@ class AgentsRoutes:
     async def complete_file(self, request: Request) -> Response:
         owner = self.authenticate(request)
         # The SDK posts no body here (with a JSON content type); nothing in it is read.
-        stored = files.complete(self.ctx, owner, request.path_params["id"])
+        stored = files.complete(
+            self.ctx, owner, request.path_params["id"], faults=planned_faults(request)
+        )
         return self.present_file(stored)
 
     async def get_file(self, request: Request) -> Response:

@@ -15,10 +15,10 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from mockluma import schema_store
+from mockluma.schemas import store as schema_store
 from mockluma.surfaces.agents import catalog, errors
 from mockluma.surfaces.agents.errors import bad_request, rejected
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 
 def conform(schema: str, body: Any) -> dict[str, Any]:

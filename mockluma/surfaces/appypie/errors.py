@@ -13,7 +13,7 @@ located. ..."}``.
 from __future__ import annotations
 
 from mockluma.engine.limits import RateLimited
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 DOCUMENTED = {
     400: "Invalid request parameters",

@@ -6,13 +6,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits
+from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
 from mockluma.engine.jobs import Job
 from mockluma.surfaces import Context
 from mockluma.surfaces.appypie import catalog
 from mockluma.surfaces.appypie.errors import DIALECT
 
 
-def generate(ctx: Context, owner: str, body: Mapping[str, Any], *, kind: str) -> Job:
+def generate(
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    *,
+    kind: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     """A text-to-video (``kind="text"``) or image-to-video (``kind="image"``) generation."""
     aspect = body.get("aspect_ratio") or catalog.DEFAULT_ASPECT_RATIO
     video = ctx.media.video(aspect, catalog.VIDEO_SECONDS)
@@ -33,6 +41,7 @@ def generate(ctx: Context, owner: str, body: Mapping[str, Any], *, kind: str) ->
             timing=catalog.TIMING,
             group=catalog.LIMIT_GROUP,
             cost=catalog.PRICE_CENTS,
+            faults=faults,
         )
     except InsufficientCredits as refusal:
         # APIM answers an exhausted quota with 403; AppyPie's table has 403 for "no access".

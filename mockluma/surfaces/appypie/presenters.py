@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockluma.engine.jobs import Job, Phase
-from mockluma.web import media_url
+from mockluma.web.urls import media_url
 
 COMPLETED = "completed"
 

@@ -19,10 +19,16 @@ from mockluma.engine.errors import JobNotFound
 from mockluma.surfaces import Context
 from mockluma.surfaces.appypie import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.appypie.errors import DIALECT
-from mockluma.web import base_url_of, note_api_key, read_json
+from mockluma.web.auth import header_or_query_key
+from mockluma.web.bodies import read_json
+from mockluma.web.planned_faults import planned_faults
+from mockluma.web.urls import base_url_of
 
 KEY_HEADER = "ocp-apim-subscription-key"
 KEY_QUERY = "subscription-key"
+# Azure API Management, which the header name comes from, also takes the key as a query
+# parameter.
+read_key = header_or_query_key(KEY_HEADER, KEY_QUERY)
 
 
 class AppyPieRoutes:
@@ -43,13 +49,9 @@ class AppyPieRoutes:
     # -- pipeline steps -------------------------------------------------------------------
 
     def authenticate(self, request: Request) -> str:
-        # Azure API Management, which the header name comes from, also takes the key as a
-        # query parameter.
-        key = request.headers.get(KEY_HEADER) or request.query_params.get(KEY_QUERY) or ""
-        key = key.strip()
+        key = read_key(request.scope)
         if not key:
             raise DIALECT.error(401, errors.MISSING_KEY)
-        note_api_key(request, key)
         keys = self.ctx.config.api_keys
         if keys and key not in keys:
             raise DIALECT.error(401, errors.INVALID_KEY)
@@ -64,14 +66,14 @@ class AppyPieRoutes:
     async def generate(self, request: Request) -> Response:
         owner = self.authenticate(request)
         body = await self.body(request, "generate")
-        job = orders.generate(self.ctx, owner, body, kind="text")
+        job = orders.generate(self.ctx, owner, body, kind="text", faults=planned_faults(request))
         return JSONResponse({"requestId": job.id})
 
     async def generate_from_image(self, request: Request) -> Response:
         owner = self.authenticate(request)
         body = await self.body(request, "generate-from-image")
         validation.check_image_url(body["url"])
-        job = orders.generate(self.ctx, owner, body, kind="image")
+        job = orders.generate(self.ctx, owner, body, kind="image", faults=planned_faults(request))
         return JSONResponse({"requestId": job.id})
 
     async def get_status(self, request: Request) -> Response:

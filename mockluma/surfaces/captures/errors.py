@@ -9,7 +9,7 @@ was Google Cloud Storage and answered in XML.
 
 from __future__ import annotations
 
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 AUTH_SCHEME = "luma-api-key="
 MISSING_API_KEY = (

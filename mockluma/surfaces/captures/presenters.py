@@ -16,7 +16,7 @@ from starlette.requests import Request
 from mockluma.engine.jobs import Job, Phase
 from mockluma.surfaces.captures import catalog
 from mockluma.surfaces.captures.records import Capture
-from mockluma.web import base_url_of, media_url
+from mockluma.web.urls import base_url_of, media_url
 
 RUN_STATUSES = {
     Phase.QUEUED: "new",

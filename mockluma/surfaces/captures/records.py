@@ -15,10 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mockluma.engine.faults import (
-    RuleError,
-    pending_generation_faults,
-)
+from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults, RuleError
 from mockluma.engine.jobs import Failure, Job
 from mockluma.engine.simulation import Simulation
 from mockluma.engine.triggers import (
@@ -128,8 +125,15 @@ def search(
     return found[skip : skip + take]
 
 
-def start_run(simulation: Simulation, capture: Capture, *, triggers: bool = True) -> Job:
-    """Submit the capture's processing run: one credit, failing early if the file is bad.
+def start_run(
+    simulation: Simulation,
+    capture: Capture,
+    *,
+    triggers: bool = True,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
+    """Submit the capture's processing run: one credit, failing early if the file is bad;
+    ``faults`` are those the fault layer planned for the start request.
 
     A ``[mockluma:...]`` failure trigger in the capture's title applies to its run (the start
     request has no body of its own to carry one).
@@ -150,21 +154,19 @@ def start_run(simulation: Simulation, capture: Capture, *, triggers: bool = True
             f"Capture {capture.slug}'s file is {still}. PUT the file to the signed URL from the "
             "create call, then start processing."
         )
-    rules, triggered = pending_generation_faults.get()
     if triggers and (markers := find_markers(capture.title)):
         try:
-            triggered = parse_triggers(markers).generation or triggered
+            triggered = parse_triggers(markers).generation or faults.triggered
         except RuleError as exc:
             raise bad_request(str(exc)) from None
-    token = pending_generation_faults.set((rules, triggered))
-    try:
-        capture.run = _submit_run(simulation, capture, source)
-    finally:
-        pending_generation_faults.reset(token)
+        faults = PlannedFaults(faults.rules, triggered)
+    capture.run = _submit_run(simulation, capture, source, faults)
     return capture.run
 
 
-def _submit_run(simulation: Simulation, capture: Capture, source: Source) -> Job:
+def _submit_run(
+    simulation: Simulation, capture: Capture, source: Source, faults: PlannedFaults
+) -> Job:
     return simulation.submit(
         surface=catalog.SURFACE,
         owner=capture.owner,
@@ -180,6 +182,7 @@ def _submit_run(simulation: Simulation, capture: Capture, source: Source) -> Job
         timing=catalog.TIMING,
         cost=catalog.CREDITS_PER_CAPTURE,
         failure=source.failure,
+        faults=faults,
     )
 
 

@@ -19,7 +19,8 @@ from mockluma.surfaces import Context
 from mockluma.surfaces.captures import catalog, errors, presenters, records, uploads, validation
 from mockluma.surfaces.captures.errors import DIALECT
 from mockluma.surfaces.captures.records import Capture
-from mockluma.web import upload_url
+from mockluma.web.planned_faults import planned_faults
+from mockluma.web.urls import upload_url
 
 
 class CapturesRoutes:
@@ -106,7 +107,12 @@ class CapturesRoutes:
         owner = self.authenticate(request)
         capture = self.find(owner, request.path_params["slug"])
         try:
-            records.start_run(self.simulation, capture, triggers=self.ctx.config.triggers)
+            records.start_run(
+                self.simulation,
+                capture,
+                triggers=self.ctx.config.triggers,
+                faults=planned_faults(request),
+            )
         except InsufficientCredits:
             raise DIALECT.error(
                 402,

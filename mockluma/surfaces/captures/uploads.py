@@ -13,7 +13,7 @@ from starlette.requests import Request
 from mockluma.surfaces.captures import catalog
 from mockluma.surfaces.captures.errors import DIALECT
 from mockluma.surfaces.captures.records import Source
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 # ISO base media (MP4, MOV, 3GP, M4V) starts with a box whose type is at bytes 4-8.
 _ISO_BOXES = frozenset((b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"))

@@ -14,10 +14,10 @@ from urllib.parse import parse_qs
 
 from starlette.requests import Request
 
-from mockluma import schema_store
+from mockluma.schemas import store as schema_store
 from mockluma.surfaces.captures import catalog
 from mockluma.surfaces.captures.errors import DIALECT, bad_request
-from mockluma.web import read_body, read_json
+from mockluma.web.bodies import read_body, read_json
 
 _FORM = "application/x-www-form-urlencoded"
 _JSON = "application/json"

@@ -20,6 +20,12 @@ DREAM_MACHINE = Surface(
     rate_limits=catalog.RATE_LIMITS,
     rate_limited=rate_limited,
     callbacks=callback_update,
+    title="Dream Machine",
+    rank=10,
+    real_base_url="https://api.lumalabs.ai/dream-machine/v1",
+    key_env="LUMAAI_API_KEY",
+    base_url_env="LUMAAI_BASE_URL",
+    contract="mockluma.contracts.surfaces.dream_machine",
     present=lambda job, ctx, request: presenters.generation(job, base_url_of(request)),
 )
 

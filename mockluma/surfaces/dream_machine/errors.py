@@ -7,7 +7,7 @@ on); every other message is the mock's own and says what to do next.
 from __future__ import annotations
 
 from mockluma.engine.limits import RateLimited
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 PROMPT_REQUIRED = "Prompt is required"
 PROMPT_TOO_SHORT = "Prompt is too short, minimum length is 3 characters"

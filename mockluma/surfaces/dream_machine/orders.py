@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
+from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
 from mockluma.engine.jobs import Job, Phase
 from mockluma.engine.timing import Timing
 from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import catalog
 from mockluma.surfaces.dream_machine.errors import DIALECT, bad_request, not_found
 from mockluma.surfaces.dream_machine.validation import frame_types
-from mockluma.web import request_base_url
 
 JSON = dict[str, Any]
 _PIXEL_FIELDS = (
@@ -29,7 +29,14 @@ _PIXEL_FIELDS = (
 )
 
 
-def create_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
+def create_video(
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     sources = _keyframe_sources(ctx, owner, body)
     model = body["model"]
     aspect = body.get("aspect_ratio") or (
@@ -58,10 +65,19 @@ def create_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         _video_output(ctx, model, aspect, seconds),
         catalog.video_timing(model, resolution, seconds),
         catalog.video_price(model, aspect, resolution, seconds),
+        base_url=base_url,
+        faults=faults,
     )
 
 
-def create_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
+def create_image(
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     model = body["model"]
     aspect = body.get("aspect_ratio") or catalog.DEFAULT_ASPECT_RATIO
     image_format = body.get("format") or catalog.DEFAULT_IMAGE_FORMAT
@@ -89,10 +105,19 @@ def create_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         catalog.image_timing(model),
         catalog.image_price(model, *output["size"]),
         finish_now=bool(body.get("sync")),
+        base_url=base_url,
+        faults=faults,
     )
 
 
-def reframe_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
+def reframe_image(
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     model, aspect = body["model"], body["aspect_ratio"]
     echo: JSON = {
         "generation_type": "reframe_image",
@@ -112,10 +137,19 @@ def reframe_image(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         output,
         catalog.image_timing(model),
         catalog.image_price(model, *output["size"]),
+        base_url=base_url,
+        faults=faults,
     )
 
 
-def reframe_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
+def reframe_video(
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     model, aspect = body["model"], body["aspect_ratio"]
     echo: JSON = {
         "generation_type": "reframe_video",
@@ -136,10 +170,19 @@ def reframe_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         _video_output(ctx, model, aspect, seconds),
         catalog.video_timing(model, None, seconds),
         catalog.video_price(model, aspect, None, seconds),
+        base_url=base_url,
+        faults=faults,
     )
 
 
-def modify_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
+def modify_video(
+    ctx: Context,
+    owner: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     model = body["model"]
     echo: JSON = {
         "generation_type": "modify_video",
@@ -158,10 +201,20 @@ def modify_video(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
         _video_output(ctx, model, aspect, seconds),
         catalog.video_timing(model, None, seconds),
         catalog.video_price(model, aspect, None, seconds),
+        base_url=base_url,
+        faults=faults,
     )
 
 
-def upscale(ctx: Context, owner: str, source_id: str, body: Mapping[str, Any]) -> Job:
+def upscale(
+    ctx: Context,
+    owner: str,
+    source_id: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     source = _finished_video(ctx, owner, source_id, "upscaled")
     resolution = body.get("resolution") or catalog.DEFAULT_UPSCALE_RESOLUTION
     echo: JSON = {
@@ -177,10 +230,20 @@ def upscale(ctx: Context, owner: str, source_id: str, body: Mapping[str, Any]) -
         _video_output(ctx, model, aspect, seconds, with_audio=source.details["audio"]),
         catalog.UPSCALE_TIMING,
         catalog.video_price(model, aspect, resolution, seconds),
+        base_url=base_url,
+        faults=faults,
     )
 
 
-def add_audio(ctx: Context, owner: str, source_id: str, body: Mapping[str, Any]) -> Job:
+def add_audio(
+    ctx: Context,
+    owner: str,
+    source_id: str,
+    body: Mapping[str, Any],
+    *,
+    base_url: str,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     source = _finished_video(ctx, owner, source_id, "given audio")
     echo: JSON = {
         "generation_type": "add_audio",
@@ -196,6 +259,8 @@ def add_audio(ctx: Context, owner: str, source_id: str, body: Mapping[str, Any])
         _video_output(ctx, model, aspect, seconds, with_audio=True),
         catalog.AUDIO_TIMING,
         catalog.audio_price(seconds),
+        base_url=base_url,
+        faults=faults,
     )
 
 
@@ -210,11 +275,13 @@ def _submit(
     timing: Timing,
     cost: float,
     *,
+    base_url: str,
+    faults: PlannedFaults,
     finish_now: bool = False,
 ) -> Job:
     simulation = ctx.simulation
     # Where the client reached the mock: callbacks, sent later, link media under it.
-    details["base_url"] = request_base_url()
+    details["base_url"] = base_url
     try:
         job = simulation.submit(
             surface=catalog.SURFACE,
@@ -226,6 +293,7 @@ def _submit(
             cost=cost,
             instant=finish_now,
             group=catalog.family(details["model"]),
+            faults=faults,
         )
     except InsufficientCredits as refusal:
         raise DIALECT.error(

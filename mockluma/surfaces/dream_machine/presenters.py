@@ -8,7 +8,7 @@ from typing import Any
 
 from mockluma.engine.callbacks import Update
 from mockluma.engine.jobs import Job, Phase
-from mockluma.web import media_url
+from mockluma.web.urls import media_url
 
 STATES = {
     Phase.QUEUED: "queued",

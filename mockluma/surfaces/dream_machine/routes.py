@@ -5,7 +5,7 @@ authenticate → read → validate → engine → present.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,9 +16,43 @@ from mockluma.engine.jobs import Job, Phase
 from mockluma.surfaces import Context
 from mockluma.surfaces.dream_machine import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.dream_machine.errors import DIALECT
-from mockluma.web import JsonBodies, base_url_of, bearer_token, read_json
+from mockluma.web.auth import bearer_token
+from mockluma.web.bodies import read_json
+from mockluma.web.json_cache import JsonBodies
+from mockluma.web.planned_faults import PlannedFaults, planned_faults
+from mockluma.web.urls import base_url_of
 
-Order = Callable[[Context, str, Mapping[str, Any]], Job]
+
+class Order(Protocol):
+    """A create: the account's key, the checked body, where the client reached the mock, and
+    the generation faults planned for the request."""
+
+    def __call__(
+        self,
+        ctx: Context,
+        owner: str,
+        body: Mapping[str, Any],
+        *,
+        base_url: str,
+        faults: PlannedFaults,
+    ) -> Job: ...
+
+
+class Derivation(Protocol):
+    """A create from an existing generation (upscale, audio), named by ``source_id``."""
+
+    def __call__(
+        self,
+        ctx: Context,
+        owner: str,
+        source_id: str,
+        body: Mapping[str, Any],
+        *,
+        base_url: str,
+        faults: PlannedFaults,
+    ) -> Job: ...
+
+
 Check = Callable[[Mapping[str, Any]], None]
 
 
@@ -107,18 +141,30 @@ class DreamMachineRoutes:
             body = await self.body(request, schema)
             if check is not None:
                 check(body)
-            return self.present(order(self.ctx, owner, body), request, 201)
+            job = order(
+                self.ctx,
+                owner,
+                body,
+                base_url=base_url_of(request),
+                faults=planned_faults(request),
+            )
+            return self.present(job, request, 201)
 
         return handler
 
-    def derive(
-        self, order: Callable[[Context, str, str, Mapping[str, Any]], Job], schema: str
-    ) -> Callable[[Request], Any]:
+    def derive(self, order: Derivation, schema: str) -> Callable[[Request], Any]:
         # Upscale and audio answer 200, not 201, in Luma's spec.
         async def handler(request: Request) -> Response:
             owner = self.authenticate(request)
             body = await self.body(request, schema)
-            job = order(self.ctx, owner, request.path_params["id"], body)
+            job = order(
+                self.ctx,
+                owner,
+                request.path_params["id"],
+                body,
+                base_url=base_url_of(request),
+                faults=planned_faults(request),
+            )
             return self.present(job, request)
 
         return handler

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from mockluma import schema_store
+from mockluma.schemas import store as schema_store
 from mockluma.surfaces.dream_machine import catalog, errors
 from mockluma.surfaces.dream_machine.errors import DIALECT, bad_request
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 
 def conform(schema: str, body: Any) -> dict[str, Any]:

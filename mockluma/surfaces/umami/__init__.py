@@ -18,6 +18,13 @@ UMAMI = Surface(
     starting_balance=lambda config: config.credits_cents * catalog.TOKENS_PER_CENT,
     failures=catalog.FAILURES,
     rate_limited=rate_limited,
+    title="UmamiAI proxy",
+    rank=50,
+    real_base_url="https://api.umamiai.xyz/v1/luma-ai",
+    # UmamiAI documents https://api.umamiai.xyz/v1 as the base of its /luma-ai paths.
+    client_path="/v1",
+    key_env="UMAMIAI_API_KEY",
+    contract="mockluma.contracts.surfaces.umami",
     present=lambda job, ctx, request: presenters.generation(ctx, job, base_url_of(request)),
 )
 

@@ -9,7 +9,7 @@ API's documented ones do ("Body validation error!") where there is one, and say 
 from __future__ import annotations
 
 from mockluma.engine.limits import RateLimited
-from mockluma.web import ApiError
+from mockluma.web.errors import ApiError
 
 BODY_INVALID = "Body validation error!"
 QUERY_INVALID = "Query validation error!"

@@ -6,18 +6,28 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockluma.engine.errors import InsufficientCredits, JobNotFound
+from mockluma.engine.faults import NO_PLANNED_FAULTS, PlannedFaults
 from mockluma.engine.jobs import Job, Phase
 from mockluma.surfaces import Context
 from mockluma.surfaces.umami import catalog
 from mockluma.surfaces.umami.errors import DIALECT, not_found
 
 
-def create(ctx: Context, owner: str, body: Mapping[str, Any]) -> Job:
+def create(
+    ctx: Context, owner: str, body: Mapping[str, Any], *, faults: PlannedFaults = NO_PLANNED_FAULTS
+) -> Job:
     aspect = body.get("aspect_ratio") or catalog.DEFAULT_ASPECT_RATIO
-    return _submit(ctx, owner, body, aspect, catalog.VIDEO_SECONDS, extends=None)
+    return _submit(ctx, owner, body, aspect, catalog.VIDEO_SECONDS, extends=None, faults=faults)
 
 
-def extend(ctx: Context, owner: str, parent_id: str, body: Mapping[str, Any]) -> Job:
+def extend(
+    ctx: Context,
+    owner: str,
+    parent_id: str,
+    body: Mapping[str, Any],
+    *,
+    faults: PlannedFaults = NO_PLANNED_FAULTS,
+) -> Job:
     """A new generation that continues the completed generation ``parent_id``.
 
     The extension keeps the parent's aspect ratio (it continues the same frames) and is five
@@ -35,7 +45,8 @@ def extend(ctx: Context, owner: str, parent_id: str, body: Mapping[str, Any]) ->
             "Fetch it until its state is completed, then extend it.",
         )
     seconds = parent.details["seconds"] + catalog.EXTEND_SECONDS
-    return _submit(ctx, owner, body, parent.details["aspect_ratio"], seconds, extends=parent_id)
+    aspect = parent.details["aspect_ratio"]
+    return _submit(ctx, owner, body, aspect, seconds, extends=parent_id, faults=faults)
 
 
 def _submit(
@@ -46,6 +57,7 @@ def _submit(
     seconds: int,
     *,
     extends: str | None,
+    faults: PlannedFaults,
 ) -> Job:
     video = ctx.media.video(aspect, seconds)
     request = {
@@ -74,6 +86,7 @@ def _submit(
             timing=catalog.TIMING,
             group=catalog.LIMIT_GROUP,
             cost=catalog.TOKENS_PER_GENERATION,
+            faults=faults,
         )
     except InsufficientCredits as refusal:
         # AI/ML API, whose service this is, answers an exhausted balance with 403.

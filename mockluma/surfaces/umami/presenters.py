@@ -12,7 +12,7 @@ from typing import Any
 
 from mockluma.engine.jobs import Job, Phase
 from mockluma.surfaces import Context
-from mockluma.web import media_url
+from mockluma.web.urls import media_url
 
 STATES = {
     Phase.QUEUED: "pending",

@@ -16,7 +16,10 @@ from mockluma.engine.jobs import Job
 from mockluma.surfaces import Context
 from mockluma.surfaces.umami import catalog, errors, orders, presenters, validation
 from mockluma.surfaces.umami.errors import DIALECT
-from mockluma.web import base_url_of, bearer_token, read_json
+from mockluma.web.auth import bearer_token
+from mockluma.web.bodies import read_json
+from mockluma.web.planned_faults import planned_faults
+from mockluma.web.urls import base_url_of
 
 
 class UmamiRoutes:
@@ -57,12 +60,16 @@ class UmamiRoutes:
     async def create(self, request: Request) -> Response:
         owner = self.authenticate(request)
         body = await self.body(request)
-        return self.present(orders.create(self.ctx, owner, body), request, 201)
+        return self.present(
+            orders.create(self.ctx, owner, body, faults=planned_faults(request)), request, 201
+        )
 
     async def extend(self, request: Request) -> Response:
         owner = self.authenticate(request)
         body = await self.body(request)
-        job = orders.extend(self.ctx, owner, request.path_params["taskId"], body)
+        job = orders.extend(
+            self.ctx, owner, request.path_params["taskId"], body, faults=planned_faults(request)
+        )
         return self.present(job, request, 201)
 
     async def fetch(self, request: Request) -> Response:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from mockluma import schema_store
+from mockluma.schemas import store as schema_store
 from mockluma.surfaces.umami.errors import body_invalid, query_invalid
 
 _INDEXED = re.compile(r"ids\[(\d{1,6})\]")

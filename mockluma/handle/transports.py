@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 from starlette.types import ASGIApp
 
-from mockluma.server import LoopThread
+from mockluma.handle.server import LoopThread
 
 
 class SyncASGITransport(httpx.BaseTransport):

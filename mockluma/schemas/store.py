@@ -3,7 +3,7 @@
 Schemas live in ``schemas/<surface>/*.json``; each has an ``$id`` under :data:`BASE_URI`, and
 ``$ref``s between files resolve through one in-memory registry (nothing is ever fetched). The one
 file in a surface's directory that is not a schema is ``routes.json``, its route map (data checked
-against ``schemas/route-map.json``; see :mod:`mockluma.route_map`).
+against ``schemas/route-map.json``; see :mod:`mockluma.schemas.route_schemas`).
 """
 
 from __future__ import annotations

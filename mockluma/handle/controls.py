@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mockluma.app import SURFACES
 from mockluma.app.admin_faults import check_failure_kinds
 from mockluma.engine.callbacks import Inbox, Received
 
 if TYPE_CHECKING:
-    from mockluma.handle import MockLuma
+    from mockluma.handle.mock import MockLuma
 
 
 class FaultControl:
@@ -33,7 +32,7 @@ class FaultControl:
 
         data = {**(rule or {}), **fields}
         (parsed,) = parse_rules([data])
-        check_failure_kinds([parsed], SURFACES)
+        check_failure_kinds([parsed], self._luma._ctx.surfaces)
         self._luma._call(lambda: self._luma._ctx.faults.add(parsed))
 
     def remove(self, name: str) -> bool:

@@ -6,8 +6,8 @@ one :class:`Answer` (status, headers, body, and the route it came from) and retu
 every response the mock sends (:mod:`mockluma.app.strict`); the contract runner runs them on
 every response it receives, from the mock or from a live API (:mod:`mockluma.contracts`).
 
-This module sits below both, beside :mod:`mockluma.route_map`, so the app never imports the
-contract runner.
+This module sits below both, beside :mod:`mockluma.schemas.route_schemas`, so the app never
+imports the contract runner.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from mockluma import schema_store
-from mockluma.route_map import RouteSchemas
+from mockluma.schemas import store as schema_store
+from mockluma.schemas.route_schemas import RouteSchemas
 
 
 @dataclass(frozen=True, slots=True)

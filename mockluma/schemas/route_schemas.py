@@ -21,15 +21,12 @@ from typing import Any
 
 from starlette.routing import compile_path
 
-from mockluma import schema_store
+from mockluma.errors import RouteMapError as RouteMapError
 from mockluma.resources import data_dir
-from mockluma.web import UPLOADS_PATH
+from mockluma.schemas import store as schema_store
+from mockluma.web.urls import UPLOADS_PATH
 
 META_SCHEMA = "route-map.json"
-
-
-class RouteMapError(ValueError):
-    """A route map is missing, malformed, or names a schema that does not exist."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +34,7 @@ class RouteSchemas:
     """One route of one surface and the schemas of what goes in and out of it.
 
     Schema names are qualified by the surface (``dream-machine/generation.response.json``) so
-    they can be passed straight to :func:`mockluma.schema_store.validator`.
+    they can be passed straight to :func:`mockluma.schemas.store.validator`.
     """
 
     surface: str

@@ -15,7 +15,6 @@ With ``in_process=True`` no socket is opened; clients reach the app through
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 import traceback
 from collections.abc import Callable, Coroutine, Mapping, Sequence
@@ -24,16 +23,16 @@ from typing import Any, TypeVar
 
 import httpx
 
-from mockluma.app import SURFACES, create_app, make_clock, make_limiter, starting_balances
+from mockluma.app import create_app, reconfigure
 from mockluma.app.admin_faults import check_failure_kinds
-from mockluma.config import Config, ConfigError, build_config
-from mockluma.controls import CallbackInbox, FaultControl
+from mockluma.config import Config, ConfigError, build_config, with_settings
 from mockluma.engine.callbacks import Attempt, Inbox
 from mockluma.engine.journal import Journal
 from mockluma.engine.simulation import Simulation
-from mockluma.server import LoopThread, ThreadedServer
+from mockluma.handle.controls import CallbackInbox, FaultControl
+from mockluma.handle.server import LoopThread, ThreadedServer
+from mockluma.handle.transports import SyncASGITransport
 from mockluma.surfaces import Context
-from mockluma.transports import SyncASGITransport
 
 TEST_DEFAULTS: dict[str, Any] = {
     "clock": "manual",
@@ -84,16 +83,8 @@ class MockLuma:
         """Settings are layered: ``defaults`` (:data:`TEST_DEFAULTS` unless given) < the
         ``scenario`` file's settings, if one is named < the other ``settings``."""
         if config is None:
-            base = dict(TEST_DEFAULTS if defaults is None else defaults)
-            if settings.get("scenario"):
-                from mockluma.scenario import ScenarioError, load_scenario
-
-                try:
-                    chosen = load_scenario(settings["scenario"])
-                except ScenarioError as exc:
-                    raise ConfigError(str(exc)) from None
-                base = {name: value for name, value in base.items() if name not in chosen}
-            config = build_config({**base, **settings}, environ={})
+            base = TEST_DEFAULTS if defaults is None else defaults
+            config = build_config(settings, environ={}, defaults=base)
         elif settings:
             raise TypeError("Pass either a Config or settings, not both.")
         self.config = config
@@ -138,44 +129,60 @@ class MockLuma:
         """The root URL, e.g. ``http://127.0.0.1:54321`` (``http://mockluma.test`` in-process)."""
         return IN_PROCESS_URL if self._server is None else self._server.url
 
+    def url_for(self, surface: str) -> str:
+        """The base URL a client of ``surface`` (a name: ``dream-machine``) is given, on this
+        mock; every served surface has one, registered ones included."""
+        for served in self._ctx.surfaces:
+            if served.name == surface:
+                return served.client_url(self.url)
+        known = ", ".join(served.name for served in self._ctx.surfaces)
+        raise LookupError(f"This mock serves no surface {surface!r}; it serves {known}.")
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Each served surface's client base URL (:meth:`url_for`), by surface name."""
+        return {surface.name: surface.client_url(self.url) for surface in self._ctx.surfaces}
+
     @property
     def dream_machine_url(self) -> str:
         """Base URL for the ``lumaai`` SDK."""
-        return f"{self.url}/dream-machine/v1"
+        return self.url_for("dream-machine")
 
     @property
     def appypie_url(self) -> str:
         """Stands for ``https://gateway.appypie.com``: AppyPie's docs give whole URLs under it
         (``/lumalabs-ai/v1/generate``, ``/lumalabs-ai-polling/v1/getStatus``)."""
-        return self.url
+        return self.url_for("appypie")
 
     @property
     def umami_url(self) -> str:
         """Stands for ``https://api.umamiai.xyz/v1``, the base of UmamiAI's ``/luma-ai`` paths."""
-        return f"{self.url}/v1"
+        return self.url_for("umami")
 
     @property
     def captures_url(self) -> str:
         """Base URL of the Captures API v2 (``lumaapi``'s ``API_BASE_URL`` is this plus ``/``)."""
-        return f"{self.url}/api/v2"
+        return self.url_for("captures")
 
     @property
     def agents_url(self) -> str:
         """Base URL for the ``luma-agents`` SDK (keys must start with ``luma-api-``)."""
-        return f"{self.url}/v1"
+        return self.url_for("agents")
 
     def env(self, api_key: str | None = None) -> dict[str, str]:
         """The variables the official SDKs read, pointing at this mock.
 
-        ``LUMAAI_*`` is read by ``lumaai``; ``LUMA_*`` by ``luma-agents``.
+        ``LUMAAI_*`` is read by ``lumaai``; ``LUMA_*`` by ``luma-agents``: each surface whose
+        SDK reads its base URL from the environment names both variables.
         """
         key = api_key or self.api_key
-        return {
-            "LUMAAI_BASE_URL": self.dream_machine_url,
-            "LUMAAI_API_KEY": key,
-            "LUMA_BASE_URL": self.agents_url,
-            "LUMA_AGENTS_API_KEY": key,
-        }
+        variables: dict[str, str] = {}
+        for surface in self._ctx.surfaces:
+            if surface.base_url_env is not None:
+                variables[surface.base_url_env] = surface.client_url(self.url)
+                if surface.key_env is not None:
+                    variables[surface.key_env] = key
+        return variables
 
     def transport(self) -> httpx.ASGITransport:
         """An async httpx transport straight into the app (no socket)."""
@@ -304,32 +311,9 @@ class MockLuma:
                 f"per-test settings are {', '.join(sorted(PER_TEST_SETTINGS))}."
             )
         # Start from the server's own configuration, so settings not named here are kept.
-        base = {
-            field.name: getattr(self.config, field.name)
-            for field in dataclasses.fields(self.config)
-            if field.name != "scenario"
-        }
-        config = build_config({**base, **settings}, environ={})
-        config = dataclasses.replace(config, scenario=self.config.scenario)
-        check_failure_kinds(config.faults, SURFACES)
-
-        def restart() -> None:
-            ctx = self._ctx
-            ctx.reset()
-            self.simulation.reconfigure(
-                clock=make_clock(config),
-                seed=config.seed,
-                timing_mode=config.timing,
-                progression=config.progression,
-                starting_balances=starting_balances(config),
-                limiter=make_limiter(config),
-            )
-            ctx.faults.replace(config.faults, seed=config.seed)
-            ctx.callbacks.policy.timeout = config.callback_timeout
-            ctx.errors.clear()
-            ctx.use_config(config)
-
-        self._call(restart)
+        config = with_settings(self.config, settings)
+        check_failure_kinds(config.faults, self._ctx.surfaces)  # refuse bad rules here, now
+        self._call(lambda: reconfigure(self._ctx, config))
 
     @property
     def clock(self) -> datetime:
