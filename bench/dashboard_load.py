@@ -296,6 +296,154 @@ class Dashboards:
             self.process.stdout.close()
 
 
+# -- the app's own cost: one process, one event loop, no sockets -----------------------------
+
+
+async def _asgi(
+    app: Any, method: str, path: str, headers: Sequence[tuple[bytes, bytes]] = (), body: bytes = b""
+) -> tuple[int, bytes]:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1:8000"),
+            (b"authorization", f"Bearer {API_KEY}".encode()),
+            (b"content-type", b"application/json"),
+            *headers,
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    sent: list[dict[str, Any]] = []
+    delivered = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if delivered:
+            await asyncio.Event().wait()  # a client that stays: the stream ends when cancelled
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+
+async def _asgi_dashboard(app: Any, page: str, counts: dict[str, int]) -> None:
+    """A dashboard over ASGI: the event stream, and a fetch of the live region per change."""
+    watched = WATCHES[page]
+    address = f"/_mockluma{page}" if page else "/_mockluma/"
+    fetches: list[asyncio.Task[Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] != "http.response.body":
+            return
+        for line in message.get("body", b"").decode().splitlines():
+            if not (line.startswith("data: ") and "topics" in line):
+                continue
+            if set(json.loads(line.removeprefix("data: "))["topics"]) & watched:
+                counts["fetches"] += 1
+                fetches.append(
+                    asyncio.create_task(
+                        _asgi(app, "GET", address, [(b"x-mockluma-fragment", b"live")])
+                    )
+                )
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/_mockluma/ui/events",
+        "raw_path": b"/_mockluma/ui/events",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1:8000")],
+        "client": ("127.0.0.1", 50001),
+        "server": ("127.0.0.1", 8000),
+    }
+    first = True
+
+    async def receive() -> dict[str, Any]:
+        nonlocal first
+        if first:
+            first = False
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()
+        return {"type": "http.disconnect"}
+
+    try:
+        await app(scope, receive, send)
+    finally:
+        for task in fetches:
+            task.cancel()
+
+
+async def _in_process(pages: Sequence[str], rounds: int, seconds: float) -> dict[str, Any]:
+    import mockluma
+
+    settings = {"clock": "real", "timing": "quick", "seed": 0, "rate_limits": False}
+    app = mockluma.create_app(mockluma.build_config(settings, environ={}))
+    async with app.router.lifespan_context(app):
+        made = [
+            json.loads((await _asgi(app, "POST", f"{DM}/generations/video", body=body))[1])["id"]
+            for body in [json.dumps(dict(VIDEO_BODY)).encode()] * 20
+        ]
+        await _asgi(app, "POST", "/_mockluma/clock/run-until-idle", body=b"{}")
+        paths = itertools.cycle([f"{DM}/generations/{i}" for i in made])
+        results: dict[str, list[float]] = {"none": [], "open": []}
+        rounds_open: list[tuple[int, float, float]] = []  # GETs, CPU seconds, wall seconds
+        counts = {"fetches": 0}
+        for r in range(rounds):
+            for kind in ("none", "open") if r % 2 == 0 else ("open", "none"):
+                boards = (
+                    [asyncio.create_task(_asgi_dashboard(app, page, counts)) for page in pages]
+                    if kind == "open"
+                    else []
+                )
+                await asyncio.sleep(0.05)
+                done = 0
+                started, wall = time.process_time(), time.perf_counter()
+                while (used := time.process_time() - started) < seconds:
+                    status, _ = await _asgi(app, "GET", next(paths))
+                    assert status == 200
+                    done += 1
+                    await asyncio.sleep(0)  # let the hub and the dashboards have their turn
+                results[kind].append(done / used)
+                if kind == "open":
+                    rounds_open.append((done, used, time.perf_counter() - wall))
+                for board in boards:
+                    board.cancel()
+                await asyncio.gather(*boards, return_exceptions=True)
+    none = statistics.median(results["none"])
+    opened = statistics.median(results["open"])
+    # The dashboards work per wall second (one look a second), the GETs per CPU second; on a
+    # shared machine this process gets a fraction of a core, so the dashboards take a larger
+    # share of its CPU than they would of a free core. Their CPU per wall second is what a
+    # saturated server with a core of its own would lose: (CPU - GETs x cost of a GET) / wall.
+    per_get = 1 / none
+    share = [(cpu - done * per_get) / wall for done, cpu, wall in rounds_open]
+    return {
+        "per_cpu_second": results,
+        "rounds_open": rounds_open,
+        "none": none,
+        "open": opened,
+        "drop": 1 - opened / none,
+        "dashboard_cpu_per_wall_second": statistics.median(share),
+        "fetches": counts["fetches"],
+    }
+
+
 # -- the journal view -----------------------------------------------------------------------
 
 
@@ -362,6 +510,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         pages = [MIXED[i % len(MIXED)] for i in range(options.dashboards)]
     else:
         pages = [PAGES[options.pages]] * options.dashboards
+
+    # The app's own cost first, while no server runs: GETs per CPU second of one process.
+    own = asyncio.run(_in_process(pages, max(6, options.rounds // 2), 3.0))
 
     server = Server()
     try:
@@ -453,6 +604,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"server CPU per request: {cpu_open / cpu_none - 1:+.1%} with the dashboards open "
         f"({cpu_none:,.0f} -> {cpu_open:,.0f} µs)"
     )
+    print(
+        f"in one process (ASGI, no sockets), GETs per CPU second: {own['none']:,.0f} without, "
+        f"{own['open']:,.0f} with the dashboards (drop {own['drop']:.1%} of this process's CPU "
+        f"share; {own['fetches']} live-region fetches in {len(own['rounds_open'])} rounds); the "
+        f"dashboards used {own['dashboard_cpu_per_wall_second']:.1%} of a CPU per wall second: "
+        f"what a saturated server with a core of its own would lose"
+    )
     capacity_ms = cpu_none / 1e3  # server CPU ms per GET, with nothing else running
     print(
         f"server CPU at 100 GET/s: {cost['none']:.1f} ms/s without dashboards, "
@@ -488,6 +646,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "drop": drop,
             "paired_drop": paired_drop,
             "dashboard_cpu": cost,
+            "in_process": own,
             "dashboard_counts": fetched,
             "journal_held": held,
             "journal_view": journal,

@@ -147,7 +147,11 @@ def dashboard_routes(ctx: Context, surfaces: Sequence[Surface], hub: EventHub) -
     async def overview(request: Request) -> Response:
         base = base_url_of(request).rstrip("/")
         apis = [
-            {"name": surface.name, "url": f"{base}{prefix}"}
+            {
+                "name": surface.title or surface.name,
+                "url": f"{base}{prefix}",
+                "real": surface.real_url(prefix),
+            }
             for surface in surfaces
             for prefix in surface.prefixes
             if not prefix.startswith(UPLOADS_PATH)
