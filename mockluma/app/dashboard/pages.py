@@ -7,25 +7,29 @@ part that server-sent events refresh), rendered by the same template without its
 from __future__ import annotations
 
 import json
-import shlex
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
 from mockluma.app.admin_faults import limits_json
 from mockluma.app.admin_generations import PHASES, details, select, summary
 from mockluma.app.dashboard.events import EventHub, clock_json, fingerprints
+from mockluma.app.dashboard.render import (
+    attempt_body,
+    body_view,
+    curl,
+    journal_row,
+    templates,
+)
 from mockluma.engine.errors import JobNotFound
 from mockluma.engine.journal import Exchange
 from mockluma.surfaces import Context, Surface
@@ -41,46 +45,8 @@ FRAGMENT_HEADER = "x-mockluma-fragment"
 FRAGMENT_REUSE = 1.0
 """Wall seconds a rendered live region may be served again while nothing it shows changed."""
 FRAGMENTS_KEPT = 64
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
-
-# How each API's clients send their key, for "copy as curl" (the journal keeps the key, not the
-# headers). Every API not named here takes a bearer token.
-_KEY_HEADERS = {
-    "appypie": ("Ocp-Apim-Subscription-Key", "{key}"),
-    "captures": ("Authorization", "luma-api-key={key}"),
-}
-
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.auto_reload = False  # shipped templates never change: no stat() per render
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def _clock_text(seconds: float) -> str:
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d} UTC"
-
-
-def _duration(seconds: float) -> str:
-    """``4.2 s``, ``3 min 5 s``, ``2 h 1 min``: short and exact enough to read at a glance."""
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {rest} s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min"
-    return f"{hours // 24} d {hours % 24} h"
-
-
-def _pretty(document: Any) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False)
-
-
-templates.env.filters["clock"] = _clock_text
-templates.env.filters["duration"] = _duration
-templates.env.filters["pretty"] = _pretty
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 
 
 def dashboard_routes(ctx: Context, surfaces: Sequence[Surface], hub: EventHub) -> list[BaseRoute]:
@@ -288,7 +254,7 @@ def dashboard_routes(ctx: Context, surfaces: Sequence[Surface], hub: EventHub) -
             if row is None:
                 if len(written) >= JOURNAL_ROWS_KEPT:
                     written.clear()
-                row = written[key] = _journal_row(entry, admin, find_surface(entry.path))
+                row = written[key] = journal_row(entry, admin, find_surface(entry.path))
             rows.append(row)
         return Markup("".join(rows))
 
@@ -313,9 +279,11 @@ def dashboard_routes(ctx: Context, surfaces: Sequence[Surface], hub: EventHub) -
             "",
             e=entry,
             api=surface.name if surface is not None else None,
-            request_body=_body(entry.request_body, entry.request_json()),
-            response_body=_body(entry.response_body, entry.response_json(), entry.response_type),
-            curl=_curl(base_url_of(request), entry, surface),
+            request_body=body_view(entry.request_body, entry.request_json()),
+            response_body=body_view(
+                entry.response_body, entry.response_json(), entry.response_type
+            ),
+            curl=curl(base_url_of(request), entry, surface),
         )
 
     async def faults(request: Request) -> Response:
@@ -351,7 +319,7 @@ def dashboard_routes(ctx: Context, surfaces: Sequence[Surface], hub: EventHub) -
             total=len(ctx.callbacks.attempts),
             shown=CALLBACKS_SHOWN,
             inboxes=list(ctx.inboxes.values()),
-            pretty_body=_attempt_body,
+            pretty_body=attempt_body,
         )
 
     async def events(request: Request) -> Response:
@@ -389,20 +357,6 @@ def root_redirect() -> Route:
     return Route("/", redirect, methods=["GET", "HEAD"])
 
 
-def _journal_row(entry: Exchange, admin: str, surface: Surface | None) -> str:
-    link = f"{escape(admin)}/ui/journal/{entry.sequence}"
-    target = escape(entry.path + (f"?{entry.query}" if entry.query else ""))
-    badge = "ok" if entry.status < 400 else "bad"
-    return (
-        f'<tr data-sequence="{entry.sequence}"><td><a href="{link}">{entry.sequence}</a></td>'
-        f"<td>{_clock_text(entry.at)}</td><td>{surface.name if surface else ''}</td>"
-        f"<td>{escape(entry.method)}</td>"
-        f'<td><a href="{link}"><code>{target}</code></a></td>'
-        f'<td><span class="badge {badge}">{entry.status}</span></td>'
-        f"<td><code>{escape(entry.api_key or '—')}</code></td></tr>\n"
-    )
-
-
 def _query(request: Request, *, drop: str) -> str:
     """The request's query string without ``drop`` (nor empty values)."""
     return urlencode(
@@ -412,40 +366,3 @@ def _query(request: Request, *, drop: str) -> str:
             if name != drop and value
         ]
     )
-
-
-def _body(raw: bytes, parsed: Any, content_type: str = "") -> dict[str, Any]:
-    """A recorded body, ready to show: pretty JSON, else text, else its size."""
-    if not raw:
-        return {"kind": "empty", "text": ""}
-    if parsed is not None:
-        return {"kind": "json", "text": _pretty(parsed)}
-    if content_type and not content_type.startswith(("text/", "application/")):
-        return {"kind": "binary", "text": f"{len(raw)} bytes of {content_type}"}
-    return {"kind": "text", "text": raw.decode("utf-8", "replace")}
-
-
-def _attempt_body(body: bytes) -> str:
-    try:
-        return _pretty(json.loads(body))
-    except ValueError:
-        return body.decode("utf-8", "replace")
-
-
-def _curl(base_url: str, entry: Exchange, surface: Surface | None) -> str:
-    """A ``curl`` command that repeats the request (the key header as the API expects it)."""
-    url = f"{base_url.rstrip('/')}{entry.path}" + (f"?{entry.query}" if entry.query else "")
-    parts = ["curl"]
-    if entry.method != "GET":
-        parts += ["-X", entry.method]
-    parts.append(shlex.quote(url))
-    if entry.api_key:
-        name, value = _KEY_HEADERS.get(
-            surface.name if surface is not None else "", ("Authorization", "Bearer {key}")
-        )
-        parts += ["-H", shlex.quote(f"{name}: {value.format(key=entry.api_key)}")]
-    if entry.request_body:
-        if entry.request_json() is not None:
-            parts += ["-H", shlex.quote("Content-Type: application/json")]
-        parts += ["--data-raw", shlex.quote(entry.request_body.decode("utf-8", "replace"))]
-    return " ".join(parts)

@@ -153,23 +153,59 @@
   }
 
   // -- server-sent events -------------------------------------------------------------------
-  if (window.EventSource) {
-    const source = new EventSource(`${admin}/ui/events`);
-    source.addEventListener("hello", (event) => {
+  // Read with fetch rather than EventSource, which cannot send an Authorization header (a
+  // server started with an admin token wants one on every control call, the stream included).
+  function onEvent(name, data) {
+    if (name === "hello") {
       status.textContent = "live";
-      clock.set(JSON.parse(event.data).clock);
-    });
-    source.addEventListener("change", (event) => {
-      const data = JSON.parse(event.data);
+      clock.set(JSON.parse(data).clock);
+    } else if (name === "change") {
+      const change = JSON.parse(data);
       status.textContent = "live";
-      clock.set(data.clock);
-      if (data.topics.some((topic) => watched.has(topic))) refresh();
-    });
-    source.addEventListener("error", () => {
-      status.textContent = "live updates paused; reconnecting";
-    });
-    window.addEventListener("pagehide", () => source.close());
+      clock.set(change.clock);
+      if (change.topics.some((topic) => watched.has(topic))) refresh();
+    }
   }
+
+  async function listen() {
+    const abort = new AbortController();
+    window.addEventListener("pagehide", () => abort.abort(), { once: true });
+    let retry = 3000;
+    for (;;) {
+      try {
+        const headers = { Accept: "text/event-stream" };
+        const token = sessionStorage.getItem(TOKEN);
+        if (token) headers.Authorization = `Bearer ${token}`;
+        const response = await fetch(`${admin}/ui/events`, { headers, signal: abort.signal, credentials: "same-origin" });
+        if (!response.ok || !response.body) throw new Error(`status ${response.status}`);
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end;
+          while ((end = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            let name = "message";
+            const data = [];
+            for (const line of block.split("\n")) {
+              if (line.startsWith("event: ")) name = line.slice(7);
+              else if (line.startsWith("data: ")) data.push(line.slice(6));
+              else if (line.startsWith("retry: ")) retry = Number(line.slice(7)) || retry;
+            }
+            if (data.length) onEvent(name, data.join("\n"));
+          }
+        }
+      } catch (error) {
+        if (abort.signal.aborted) return;
+      }
+      status.textContent = "live updates paused; reconnecting";
+      await new Promise((resolve) => setTimeout(resolve, retry));
+    }
+  }
+  if (window.fetch && window.TextDecoderStream) listen();
 
   // -- buttons ------------------------------------------------------------------------------
   document.addEventListener("click", async (event) => {
