@@ -191,3 +191,12 @@ def test_the_shipped_surfaces_declare_what_the_rest_of_the_code_needs() -> None:
         "https://gateway.appypie.com/lumalabs-ai-polling/v1"
     )
     assert registry.get("captures").real_url("/_mockluma/uploads/captures") is None
+
+
+def test_every_contract_module_belongs_to_a_surface() -> None:
+    import pkgutil
+
+    import mockluma.contracts.surfaces as package
+
+    modules = {f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)}
+    assert modules == {surface.contract for surface in registry.built_in()}

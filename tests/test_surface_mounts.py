@@ -45,8 +45,7 @@ def nested(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
     # The stand-in takes the place of the Agents API, the real surface at /v1.
     surfaces = tuple(s for s in registry.surfaces() if s.prefix != OUTER.prefix)
     ordered = (OUTER, *surfaces) if request.param == "outer-first" else (*surfaces, OUTER)
-    with registry.only(*ordered):
-        luma = MockLuma(in_process=True).start()
+    luma = MockLuma(in_process=True, surfaces=ordered).start()
     try:
         with httpx.Client(
             base_url=luma.url,

@@ -3,7 +3,7 @@
 Each surface's module in :mod:`mockluma.contracts.surfaces` makes one :class:`SurfaceContract`
 and registers its checks on it::
 
-    CONTRACT = SurfaceContract("dream-machine", api_key_env="LUMAAI_API_KEY")
+    CONTRACT = SurfaceContract("dream-machine")
 
     @CONTRACT.check("GET /ping")
     def ping_answers_with_a_message(session: Session) -> None:
@@ -76,9 +76,6 @@ class SurfaceContract:
     """The contract checks of one surface, in the order they run."""
 
     surface: str
-    api_key_env: str | None = None
-    """The environment variable the surface's SDK reads its key from (a fallback for
-    ``--api-key``)."""
     sdk_types: tuple[SdkBinding, ...] = ()
     """The official SDK's types for this surface's bodies, compared with the schemas by the
     drift tests (:mod:`mockluma.contracts.drift`)."""

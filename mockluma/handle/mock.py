@@ -32,7 +32,7 @@ from mockluma.engine.simulation import Simulation
 from mockluma.handle.controls import CallbackInbox, FaultControl
 from mockluma.handle.server import LoopThread, ThreadedServer
 from mockluma.handle.transports import SyncASGITransport
-from mockluma.surfaces import Context
+from mockluma.surfaces import Context, Surface
 
 TEST_DEFAULTS: dict[str, Any] = {
     "clock": "manual",
@@ -78,10 +78,12 @@ class MockLuma:
         *,
         in_process: bool = False,
         defaults: Mapping[str, Any] | None = None,
+        surfaces: Sequence[Surface] | None = None,
         **settings: Any,
     ) -> None:
         """Settings are layered: ``defaults`` (:data:`TEST_DEFAULTS` unless given) < the
-        ``scenario`` file's settings, if one is named < the other ``settings``."""
+        ``scenario`` file's settings, if one is named < the other ``settings``. The mock serves
+        ``surfaces``, by default every surface of the registry."""
         if config is None:
             base = TEST_DEFAULTS if defaults is None else defaults
             config = build_config(settings, environ={}, defaults=base)
@@ -90,7 +92,7 @@ class MockLuma:
         self.config = config
         self.in_process = in_process
         self.api_key = DEFAULT_API_KEY
-        self.app = create_app(config)
+        self.app = create_app(config, surfaces=surfaces)
         self._ctx: Context = self.app.state.mockluma
         self._server: ThreadedServer | None = None
         self._inbox_numbers = itertools.count(1)

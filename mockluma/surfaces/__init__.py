@@ -158,11 +158,6 @@ class Surface:
             builders[f"{UPLOADS_PATH}/{self.name}"] = self.upload_routes
         return [IndexedMount(prefix, list(build(ctx))) for prefix, build in builders.items()]
 
-    @property
-    def handle_attribute(self) -> str:
-        """The name of the handle's property for its URL: ``dream_machine_url``."""
-        return self.name.replace("-", "_") + "_url"
-
     def client_url(self, root: str) -> str:
         """The base URL a client of the API is given, on the mock served at ``root``."""
         path = self.prefix if self.client_path is None else self.client_path

@@ -4,8 +4,8 @@ Every package under ``mockluma/surfaces/`` names its :class:`~mockluma.surfaces.
 ``__all__``; :func:`surfaces` imports the packages once and collects them, in
 :attr:`~mockluma.surfaces.Surface.rank` order (then by name). A test suite, or a project that
 simulates an API of its own, adds one with :func:`register` (or :func:`registered`, for the
-length of a ``with`` block); :func:`only` serves exactly the surfaces given, for tests that
-need a stand-in or a particular order.
+length of a ``with`` block). To serve a particular set or order (a stand-in for a shipped
+surface, say), pass it: ``create_app(config, surfaces=...)``, ``MockLuma(surfaces=...)``.
 
 The app reads the registry once, when it is built (:func:`mockluma.app.create_app`); so do the
 journal, the fault layer and strict mode, through the app's context. The contract runner, the
@@ -24,7 +24,6 @@ from mockluma.surfaces import Surface
 
 _built_in: tuple[Surface, ...] | None = None
 _added: dict[str, Surface] = {}
-_only: tuple[Surface, ...] | None = None
 
 
 def built_in() -> tuple[Surface, ...]:
@@ -50,8 +49,6 @@ def built_in() -> tuple[Surface, ...]:
 
 def surfaces() -> tuple[Surface, ...]:
     """Every surface to serve: the built-in ones and those registered, in listing order."""
-    if _only is not None:
-        return _only
     return _in_order([*built_in(), *_added.values()])
 
 
@@ -95,20 +92,8 @@ def registered(*added: Surface) -> Iterator[None]:
             _added.pop(surface.name, None)
 
 
-@contextmanager
-def only(*chosen: Surface) -> Iterator[None]:
-    """Serve exactly ``chosen``, in this order, in apps built inside the ``with`` block."""
-    global _only
-    before = _only
-    _only = tuple(chosen)
-    try:
-        yield
-    finally:
-        _only = before
-
-
 def _in_order(found: Iterable[Surface]) -> tuple[Surface, ...]:
     return tuple(sorted(found, key=lambda surface: (surface.rank, surface.name)))
 
 
-__all__ = ["built_in", "get", "names", "only", "register", "registered", "surfaces", "unregister"]
+__all__ = ["built_in", "get", "names", "register", "registered", "surfaces", "unregister"]

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockluma.handle import MockLuma
-from mockluma.surfaces import Context, Surface, registry
+from mockluma.surfaces import Context, Surface
 from mockluma.surfaces.agents import AGENTS
 from mockluma.surfaces.dream_machine import DREAM_MACHINE
 from mockluma.web.errors import ApiError
@@ -58,10 +58,8 @@ NESTED = Surface(
     ids=["nested-last", "nested-first"],
 )
 def test_the_longest_prefix_owns_its_paths(order: tuple[Surface, ...]) -> None:
-    with registry.only(*order):
-        luma = MockLuma(in_process=True)
     with (
-        luma as mock,
+        MockLuma(in_process=True, surfaces=order) as mock,
         httpx.Client(transport=mock.sync_transport(), base_url=mock.url) as client,
     ):
         assert client.get("/v1/luma-ai/ping").json() == {"surface": "nested"}
