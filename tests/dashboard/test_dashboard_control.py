@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from luma_agents import Luma
 from lumaai import LumaAI
 
 from mockluma.engine.errors import JobFinished, JobNotFound
@@ -164,3 +165,25 @@ def test_the_engine_refuses_to_steer_a_finished_or_deleted_job(luma: MockLuma, s
     with pytest.raises(JobFinished):
         luma._call(lambda: simulation.fail_now(job, Failure("late")))
     assert job.phase is Phase.SUCCEEDED
+
+
+def test_each_api_shows_its_own_response_and_media(luma: MockLuma, admin: httpx.Client) -> None:
+    with Luma(auth_token="luma-api-dashboard", base_url=luma.agents_url, max_retries=0) as agents:
+        image = agents.generations.create(prompt="a lighthouse at dusk")
+    appypie = httpx.post(
+        f"{luma.url}/lumalabs-ai/v1/generate",
+        headers={"Ocp-Apim-Subscription-Key": "appypie-key"},
+        json={"prompt": "a giant floating jellyfish", "aspect_ratio": "16:9"},
+    )
+    assert appypie.status_code == 200, appypie.text
+    video = appypie.json()["requestId"]
+    for generation_id in (image.id, video):
+        assert admin.post(f"/generations/{generation_id}/complete", json={}).status_code == 200
+    shown_image = admin.get(f"/generations/{image.id}").json()
+    assert shown_image["response"]["state"] == "completed"  # the Agents API's own words
+    assert [m["type"] for m in shown_image["media"]] == ["image"]
+    assert admin.get(shown_image["media"][0]["url"]).status_code == 200
+    shown_video = admin.get(f"/generations/{video}").json()
+    assert shown_video["surface"] == "appypie"
+    assert [m["type"] for m in shown_video["media"]] == ["video"]
+    assert admin.get(shown_video["media"][0]["url"]).headers["content-type"] == "video/mp4"
