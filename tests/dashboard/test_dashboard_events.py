@@ -201,6 +201,10 @@ def test_pages_show_the_same_without_javascript(luma: MockLuma) -> None:
         live = client.get("/ui/generations", headers={"x-mockluma-fragment": "live"})
         assert f'data-id="{generation.id}"' in live.text
         assert "<html" not in live.text
+        by_api = client.get("/ui/journal", params={"surface": "dream-machine"})
+        assert len(re.findall(r'<tr data-sequence="', by_api.text)) == 1
+        other_api = client.get("/ui/journal", params={"surface": "umami"})
+        assert "No exchanges match these filters" in other_api.text
         overview = client.get("/")
         assert luma.dream_machine_url in overview.text
         assert "Rate limits are <strong>off</strong>" in overview.text
