@@ -200,11 +200,17 @@ def test_the_fault_form_shows_the_schema_error_next_to_the_field(
     page: Page, board: MockLuma
 ) -> None:
     open_page(page, board, "/ui/faults")
+    # Only the chosen effect's fields are shown (and sent).
+    expect(page.get_by_label("Network fault")).to_be_hidden()
+    page.get_by_label("What goes wrong").select_option("network")
+    expect(page.get_by_label("Network fault")).to_be_visible()
+    expect(page.get_by_label("Status")).to_be_hidden()
+    page.get_by_label("What goes wrong").select_option("error")
     page.get_by_label("Name").fill("bad-status")
     page.get_by_label("Status").fill("200")
     page.get_by_role("button", name="Add rule").click()
     error = page.locator('[data-error-for="error.status"]')
-    expect(error).to_contain_text("200 is less than the minimum of 400")
+    expect(error).to_have_text("200 is less than the minimum of 400.")
     expect(page.get_by_label("Status")).to_have_attribute("aria-invalid", "true")
     assert board.faults.list() == []
 

@@ -353,7 +353,7 @@
         top.textContent = message;
         return;
       }
-      const text = message.replace(/^fault rule \d+: /, "");
+      const text = message.replace(/^fault rule \d+: /, "").replace(/^at [\w.[\]]+: /, "");
       slot.textContent = text;
       slot.id = slot.id || `error-${slot.dataset.errorFor.replace(/\W/g, "-")}`;
       const input = slot.parentElement.querySelector("input, select");
