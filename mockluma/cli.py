@@ -269,6 +269,7 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
             if not prefix.startswith("/_mockluma"):  # storage hosts are not API roots
                 print(f"  {surface.name:<14} {base}{prefix}")
     print(f"  {'admin':<14} {base}/_mockluma/health")
+    print(f"  {'dashboard':<14} {base}/_mockluma/")
     print(
         f"clock: {config.clock}"
         + (f" x{config.speed:g}" if config.clock == "real" else "")

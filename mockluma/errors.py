@@ -9,6 +9,7 @@
     ├── SimulationError           the engine refuses an operation, in domain terms
     │   ├── JobNotFound           no such job for this key (or it was deleted)
     │   ├── InsufficientCredits   the account cannot pay for the job
+    │   ├── JobFinished           the job has completed or failed: it cannot be steered
     │   └── RateLimited           a create refused by a per-minute or concurrency limit
     ├── DeliveryFailed            a callback receiver was unreachable or did not answer in time
     ├── ApiError                  an answer in a surface's own error dialect (see below)
@@ -95,6 +96,13 @@ class InsufficientCredits(SimulationError):
         self.cost = cost
 
 
+class JobFinished(SimulationError):
+    def __init__(self, job_id: str, phase: str) -> None:
+        super().__init__(f"Job {job_id!r} has already {phase}; its state can no longer change.")
+        self.job_id = job_id
+        self.phase = phase
+
+
 class RateLimited(SimulationError):
     """A create refused by a limit. ``kind`` is ``rate`` (per minute) or ``concurrency``."""
 
@@ -171,6 +179,7 @@ __all__ = [
     "ContractViolation",
     "DeliveryFailed",
     "InsufficientCredits",
+    "JobFinished",
     "JobNotFound",
     "MockLumaError",
     "RateLimited",

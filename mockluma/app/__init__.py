@@ -25,7 +25,10 @@ from starlette.types import ExceptionHandler, Lifespan, Receive, Scope, Send
 
 from mockluma.app.admin import ADMIN_DIALECT, admin_routes
 from mockluma.app.admin_faults import check_failure_kinds, fault_routes
+from mockluma.app.admin_generations import generation_routes
 from mockluma.app.callbacks import HttpSender, callback_routes
+from mockluma.app.dashboard import EventHub, dashboard_routes
+from mockluma.app.dashboard.pages import root_redirect
 from mockluma.app.declared import declare
 from mockluma.app.faults import TRANSPORT_KEY, FaultLayer, find_transport
 from mockluma.app.guard import AdminPolicy, ControlGuard
@@ -205,6 +208,7 @@ class MockApp(Starlette):
         lifespan: Lifespan[Starlette],
         middleware: Sequence[Middleware],
         find_surface: Callable[[str], Surface | None],
+        streams: EventHub,
     ) -> None:
         super().__init__(
             routes=routes,
@@ -214,12 +218,18 @@ class MockApp(Starlette):
         )
         self.router = IndexedRouter(routes, lifespan=lifespan)
         self.state.mockluma = ctx
+        self.streams = streams
         inner = FaultLayer(super().__call__, ctx, find_surface, ADMIN_DIALECT)
         # Surface headers (X-Request-Id...) go on every answer, injected faults and 500s too.
         outer = SurfaceHeadersMiddleware(inner, find_surface)
         journaled = JournalMiddleware(outer, ctx, find_surface)
         # Control calls are checked before anything else sees them (see app/guard.py).
         self._outer = ControlGuard(journaled, AdminPolicy.from_config(ctx.config))
+
+    def close_streams(self) -> None:
+        """End the dashboard's event streams: the server calls this as its shutdown begins,
+        because uvicorn waits for every open response before it stops."""
+        self.streams.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -240,9 +250,13 @@ def create_app(
     find_surface = surface_index(ctx.surfaces).find
     mounts = [mount for surface in ctx.surfaces for mount in surface.mounts(ctx)]
     # Longest prefix first, so a surface mounted under another's prefix gets its own paths.
-    routes = sorted(mounts, key=lambda mount: -len(mount.path))
+    routes: list[BaseRoute] = [*sorted(mounts, key=lambda mount: -len(mount.path))]
+    streams = EventHub(ctx)
     control = [
+        # The dashboard's pages are control routes: they share the control API's protections.
+        *dashboard_routes(ctx, ctx.surfaces, streams),
         *admin_routes(ctx),
+        *generation_routes(ctx, ctx.surfaces, ADMIN_DIALECT),
         *fault_routes(ctx, ctx.surfaces, ADMIN_DIALECT),
         *callback_routes(ctx, ADMIN_DIALECT),
         *state_routes(ctx, ctx.surfaces, ADMIN_DIALECT),
@@ -255,6 +269,7 @@ def create_app(
         if surface.side_routes is not None
     )
     routes.append(IndexedMount(ADMIN_PREFIX, control))
+    routes.append(root_redirect())
 
     def dialect_for(path: str) -> Dialect:
         surface = find_surface(path)
@@ -330,6 +345,7 @@ def create_app(
         try:
             yield
         finally:
+            streams.close()
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
@@ -357,6 +373,7 @@ def create_app(
         lifespan=lifespan,
         middleware=middleware,
         find_surface=find_surface,
+        streams=streams,
     )
     sender = ctx.callbacks.sender
     if isinstance(sender, HttpSender):

@@ -48,6 +48,7 @@ PAGE_BYTES = 4 * 1024**2
 _SLICE_SECONDS = 0.01
 """How long building a page holds the event loop before letting other requests run."""
 _DECIMAL = re.compile(r"[0-9]{1,18}")
+_IDLE_LIMIT = 30 * 24 * 3600
 
 
 def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
@@ -111,6 +112,17 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
         ran = await ctx.callbacks.advance(float(seconds))
         return JSONResponse({**clock_state(), "events_run": ran})
 
+    async def run_until_idle(request: Request) -> Response:
+        body = await _object(request, ctx)
+        limit = body.get("limit", _IDLE_LIMIT)
+        if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 0:
+            raise ADMIN_DIALECT.error(422, "'limit' must be a number of seconds, 0 or more.")
+        start = simulation.now()
+        ran = await ctx.callbacks.run_until_idle(min(float(limit), _MAX_ADVANCE))
+        return JSONResponse(
+            {**clock_state(), "events_run": ran, "advanced": simulation.now() - start}
+        )
+
     async def journal(request: Request) -> Response:
         return await journal_page(request, ctx)
 
@@ -125,6 +137,7 @@ def admin_routes(ctx: Context) -> Sequence[BaseRoute]:
         Route("/reset", reset, methods=["POST"]),
         Route("/clock", clock, methods=["GET"]),
         Route("/clock/advance", advance, methods=["POST"]),
+        Route("/clock/run-until-idle", run_until_idle, methods=["POST"]),
     ]
 
 

@@ -70,6 +70,8 @@ class Attempt:
     error: str | None
     copy: int = 1
     """2 for the second copy of a duplicated update."""
+    body: bytes = b""
+    """What was POSTed."""
 
     @property
     def delivered(self) -> bool:
@@ -190,6 +192,17 @@ class CallbackDispatcher:
         await self.drain()
         return ran
 
+    async def run_until_idle(self, limit: float) -> int:
+        """Advance, event by event, until nothing is scheduled or ``limit`` simulated seconds
+        have passed (stuck jobs schedule nothing); returns how many events ran."""
+        simulation = self.simulation
+        start = simulation.now()
+        ran = simulation.run_due()
+        await self.drain()
+        while (due := simulation.scheduler.next_due()) is not None and due - start <= limit:
+            ran += await self.advance(max(0.0, due - simulation.now()))
+        return ran
+
     # -- from job updates to attempts -----------------------------------------------------
 
     def _on_transition(self, job: Job) -> None:
@@ -270,6 +283,7 @@ class CallbackDispatcher:
                 status,
                 error,
                 delivery.copy,
+                update.body,
             )
         )
         if status != 200 and delivery.attempts <= self.policy.retries:

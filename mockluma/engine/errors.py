@@ -5,11 +5,18 @@ The classes are defined in :mod:`mockluma.errors`, with the rest of mockluma's e
 SimulationError
 ├── JobNotFound          no such job for this key (or it was deleted)
 ├── InsufficientCredits  the account cannot pay for the job
+├── JobFinished          the job has already completed or failed (it cannot be steered)
 └── RateLimited          a create refused by a limit (also in :mod:`mockluma.engine.limits`)
 """
 
 from __future__ import annotations
 
-from mockluma.errors import InsufficientCredits, JobNotFound, RateLimited, SimulationError
+from mockluma.errors import (
+    InsufficientCredits,
+    JobFinished,
+    JobNotFound,
+    RateLimited,
+    SimulationError,
+)
 
-__all__ = ["InsufficientCredits", "JobNotFound", "RateLimited", "SimulationError"]
+__all__ = ["InsufficientCredits", "JobFinished", "JobNotFound", "RateLimited", "SimulationError"]

@@ -15,7 +15,7 @@ import itertools
 import json
 import math
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -223,6 +223,44 @@ class Journal:
         """
         wanted = _Filters(method, path, generation_id, api_key, status)
         return [entry for entry in self._entries if not wanted.misses(entry)]
+
+    def newest(
+        self,
+        limit: int,
+        *,
+        before: int | None = None,
+        where: Callable[[Exchange], bool] | None = None,
+        **filters: Any,
+    ) -> list[Exchange]:
+        """At most ``limit`` exchanges matching ``filters`` (and ``where``), newest first, all
+        older than sequence number ``before`` when it is given: one page of a browsable
+        journal, found without copying or parsing the rest."""
+        wanted = _Filters(**filters)
+        page: list[Exchange] = []
+        for entry in reversed(self._entries):
+            if before is not None and entry.sequence >= before:
+                continue
+            if not wanted.misses(entry) and (where is None or where(entry)):
+                page.append(entry)
+                if len(page) >= limit:
+                    break
+        return page
+
+    def entry(self, sequence: int) -> Exchange | None:
+        """The exchange numbered ``sequence``, if it is still held."""
+        entries = self._entries
+        if not entries:
+            return None
+        # Sequence numbers are consecutive within the deque, so the position is arithmetic.
+        index = sequence - entries[0].sequence
+        if 0 <= index < len(entries):
+            return entries[index]
+        return None
+
+    @property
+    def last_sequence(self) -> int:
+        """The number of the newest exchange held (0 when empty)."""
+        return self._entries[-1].sequence if self._entries else 0
 
     def count(self, **filters: Any) -> int:
         return len(self.find(**filters))

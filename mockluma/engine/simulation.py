@@ -18,7 +18,7 @@ from typing import Any
 
 from mockluma.engine.changes import ChangeTracker
 from mockluma.engine.clock import Clock
-from mockluma.engine.errors import InsufficientCredits, JobNotFound
+from mockluma.engine.errors import InsufficientCredits, JobFinished, JobNotFound
 from mockluma.engine.faults import (
     NO_PLANNED_FAULTS,
     PlannedFaults,
@@ -78,6 +78,9 @@ class Simulation:
         """How many resets this state has seen. Ids made after a reset are salted with it, so
         an id never names two things within one state, while a fresh state (epoch 0) still
         makes the same ids as before for the same seed."""
+        self.revision = 0
+        """Counts changes to the set of jobs and their phases (creations, transitions,
+        deletions, resets), so a watcher can tell cheaply whether anything moved."""
 
     # -- time -----------------------------------------------------------------------------
 
@@ -195,6 +198,7 @@ class Simulation:
             for job in self._accounts.pop(key).jobs.decoded():
                 job.deleted = True
         self.limiter.reset(owner)
+        self.revision += 1
         if owner is None:
             self.scheduler.clear()
             self._indexes.clear()
@@ -272,6 +276,7 @@ class Simulation:
         if self.changes is not None:
             self.changes.job(job)
             self.changes.limits()
+        self.revision += 1
         self._schedule_next(job)
         return job
 
@@ -345,9 +350,65 @@ class Simulation:
         if self.changes is not None:
             self.changes.job(job)
             self.changes.limits()
+        self.revision += 1
         if not job.phase.terminal:
             self.limiter.finished(surface, owner, job.group)
         return job
+
+    # -- every key at once (the control API and the dashboard) ---------------------------
+
+    def all_jobs(self) -> list[Job]:
+        """Every job of every key on every surface, in the order they were created."""
+        self.run_due()
+        jobs = [job for account in self._accounts.values() for job in account.jobs.values()]
+        # Accounts are listed in the order they were opened; sorting is stable, so jobs created
+        # at the same instant keep their order within an account.
+        jobs.sort(key=lambda job: job.created_at)
+        return jobs
+
+    def find(self, job_id: str) -> Job:
+        """The job with ``job_id``, whichever key and surface own it."""
+        self.run_due()
+        for account in self._accounts.values():
+            job = account.jobs.get(job_id)
+            if job is not None:
+                return job
+        raise JobNotFound(job_id)
+
+    def complete_now(self, job: Job) -> Job:
+        """Finish ``job`` successfully at the current instant, through each phase it has not
+        reached yet (a queued job passes through running, so observers see every step; both
+        updates happen at the same instant, so their callbacks may arrive in either order).
+
+        Raises :class:`JobFinished` if it has already completed or failed.
+        """
+        self._steerable(job)
+        if job.phase is Phase.QUEUED:
+            self._transition(job, Phase.RUNNING, None)
+            self._cancel_pending(job)
+        self._transition(job, Phase.SUCCEEDED, None)
+        return job
+
+    def fail_now(self, job: Job, failure: Failure) -> Job:
+        """Fail ``job`` at the current instant with ``failure``'s reason and code (its credits
+        are refunded, as for any failure). Raises :class:`JobFinished` if it has finished."""
+        self._steerable(job)
+        self._transition(job, Phase.FAILED, failure)
+        return job
+
+    def _steerable(self, job: Job) -> None:
+        self.run_due()
+        if job.deleted:
+            raise JobNotFound(job.id)
+        if job.phase.terminal:
+            raise JobFinished(job.id, "completed" if job.phase is Phase.SUCCEEDED else "failed")
+        self._cancel_pending(job)
+
+    @staticmethod
+    def _cancel_pending(job: Job) -> None:
+        if job.pending is not None:
+            job.pending.cancel()
+            job.pending = None
 
     # -- progression ----------------------------------------------------------------------
 
@@ -372,6 +433,7 @@ class Simulation:
             self.changes.job(job)
             if phase.terminal:
                 self.changes.limits()
+        self.revision += 1
         if phase is Phase.FAILED:
             job.failure = failure
             self._refund(job)
@@ -420,3 +482,21 @@ def _next_step(plan: Plan, phase: Phase) -> tuple[Phase, float, Failure | None] 
             return None
         return Phase.SUCCEEDED, plan.running_for, None
     return None
+
+
+def upcoming(job: Job) -> list[tuple[Phase, float]]:
+    """The phases ``job`` has still to enter and when its plan puts them on the simulated clock
+    (empty for a finished job, and for the rest of a stuck one). Under a progression other than
+    by clock, the instants are those the plan would give; polls may move the job sooner."""
+    steps: list[tuple[Phase, float]] = []
+    if job.deleted or not job.history:
+        return steps
+    phase, entered = job.phase, job.history[-1][1]
+    first = True
+    while (step := _next_step(job.plan, phase)) is not None:
+        phase, delay, _ = step
+        # The scheduled event is the truth for the next step (a poll may have moved the job).
+        due = job.pending.due if first and job.pending is not None else entered + delay
+        steps.append((phase, due))
+        entered, first = due, False
+    return steps

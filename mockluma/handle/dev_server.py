@@ -40,7 +40,7 @@ from typing import Any
 import uvicorn
 from uvicorn.server import HANDLED_SIGNALS
 
-from mockluma.handle.server import uvicorn_stack
+from mockluma.handle.server import StreamClosingServer, uvicorn_stack
 
 logger = logging.getLogger("mockluma")
 
@@ -105,8 +105,9 @@ class AcceptErrors:
         self.failures = 0
 
 
-class DevServer(uvicorn.Server):
-    """``uvicorn.Server`` with :class:`AcceptErrors` installed and a shutdown that ends."""
+class DevServer(StreamClosingServer):
+    """``uvicorn.Server`` with :class:`AcceptErrors` installed and a shutdown that ends (and
+    ends the dashboard's event streams first)."""
 
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)

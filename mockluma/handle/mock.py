@@ -266,16 +266,44 @@ class MockLuma:
         returns how many simulated seconds that took. Stuck jobs schedule nothing."""
 
         async def drain() -> float:
-            simulation, callbacks = self.simulation, self._ctx.callbacks
-            start = simulation.now()
-            await callbacks.drain()
-            while (due := simulation.scheduler.next_due()) is not None:
-                if due - start > limit:
-                    break
-                await callbacks.advance(max(0.0, due - simulation.now()))
-            return simulation.now() - start
+            start = self.simulation.now()
+            await self._ctx.callbacks.run_until_idle(limit)
+            return self.simulation.now() - start
 
         return self._run(drain)
+
+    def complete_now(self, generation_id: str) -> None:
+        """Finish a generation (of any key and API) successfully now, whatever its plan says;
+        it passes through each phase it has not reached. Raises ``JobNotFound`` for an unknown
+        id and ``JobFinished`` if it has already completed or failed."""
+
+        def complete() -> None:
+            simulation = self.simulation
+            simulation.complete_now(simulation.find(generation_id))
+            simulation.run_due()  # callback deliveries of the change are due now
+
+        self._call(complete)
+
+    def fail_now(self, generation_id: str, kind: str = "job") -> None:
+        """Fail a generation now with one of its API's failure kinds (``moderation``,
+        ``prompt``, ``dispatch``, ``job``...), worded as that API words it."""
+
+        def fail() -> None:
+            simulation = self.simulation
+            job = simulation.find(generation_id)
+            kinds = simulation.failure_kinds.get(job.surface, {})
+            if kind not in kinds:
+                known = ", ".join(sorted(kinds)) or "none"
+                raise ValueError(f"{job.surface} has no failure kind {kind!r}; use one of {known}.")
+            simulation.fail_now(job, kinds[kind])
+            simulation.run_due()
+
+        self._call(fail)
+
+    @property
+    def dashboard_url(self) -> str:
+        """The dashboard's overview page (open it in a browser)."""
+        return f"{self.url}/_mockluma/"
 
     def reset(self, api_key: str | None = None, **settings: Any) -> None:
         """Forget generations, balances and the journal.

@@ -68,6 +68,18 @@ class LoopThread:
             self._loop.close()
 
 
+class StreamClosingServer(uvicorn.Server):
+    """A uvicorn server that ends the app's long-lived responses (the dashboard's event
+    streams) as soon as shutdown begins: uvicorn waits for open responses before it runs the
+    app's shutdown, so without this an open dashboard would hold Ctrl-C."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        close_streams = getattr(self.config.app, "close_streams", None)
+        if callable(close_streams):
+            close_streams()
+        await super().shutdown(sockets)
+
+
 _TICK = 0.1
 """Seconds between uvicorn's housekeeping ticks (the ``Date`` header is refreshed every tenth)."""
 
@@ -75,7 +87,7 @@ _DRAIN_STEP = 0.001
 """Seconds between looks at the open connections while the server shuts down."""
 
 
-class _Server(uvicorn.Server):
+class _Server(StreamClosingServer):
     """uvicorn's server, told to stop by an event instead of finding out by polling.
 
     uvicorn's own main loop looks at ``should_exit`` every 0.1 s, and its shutdown sleeps a

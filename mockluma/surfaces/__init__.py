@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount
 
 from mockluma.config import Config
 from mockluma.engine.callbacks import CallbackDispatcher, Inbox, Renderer
 from mockluma.engine.faults import FaultBook
 from mockluma.engine.input_media import InputMediaPolicy
-from mockluma.engine.jobs import Failure
+from mockluma.engine.jobs import Failure, Job
 from mockluma.engine.journal import Journal
 from mockluma.engine.limits import Limit, RateLimited
 from mockluma.engine.media import MediaCatalog
@@ -153,6 +154,9 @@ class Surface:
     contract: str | None = None
     """The module of its contract checks (defining ``CONTRACT``), named as text so that the
     serving code never imports the contract runner: ``mockluma.contracts.surfaces.umami``."""
+    present: Callable[[Job, Context, Request], Any] | None = None
+    """A job as this API's status call shows it now (the control API and the dashboard show
+    it; ``request`` gives the base URL of media links). Polls are not counted."""
 
     @property
     def prefixes(self) -> tuple[str, ...]:

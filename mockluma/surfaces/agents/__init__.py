@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
-from mockluma.surfaces.agents import catalog
+from mockluma.surfaces.agents import catalog, presenters
 from mockluma.surfaces.agents.catalog import SURFACE as NAME
 from mockluma.surfaces.agents.errors import DIALECT, rate_limited, response_headers
 from mockluma.surfaces.agents.routes import AgentsRoutes
@@ -26,6 +26,7 @@ AGENTS = Surface(
     key_env="LUMA_AGENTS_API_KEY",
     base_url_env="LUMA_BASE_URL",
     contract="mockluma.contracts.surfaces.agents",
+    present=lambda job, ctx, request: presenters.generation(job, request, ctx),
 )
 
 __all__ = ["AGENTS"]

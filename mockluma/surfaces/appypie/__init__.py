@@ -4,10 +4,11 @@ it: create under ``/lumalabs-ai/v1``, poll under ``/lumalabs-ai-polling/v1``."""
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
-from mockluma.surfaces.appypie import catalog
+from mockluma.surfaces.appypie import catalog, presenters
 from mockluma.surfaces.appypie.catalog import SURFACE as NAME
 from mockluma.surfaces.appypie.errors import DIALECT, rate_limited
 from mockluma.surfaces.appypie.routes import AppyPieRoutes, read_key
+from mockluma.web import base_url_of
 
 APPYPIE = Surface(
     name=NAME,
@@ -26,6 +27,9 @@ APPYPIE = Surface(
     api_key=read_key,
     key_env="APPYPIE_SUBSCRIPTION_KEY",
     contract="mockluma.contracts.surfaces.appypie",
+    present=lambda job, ctx, request: presenters.status(
+        job, base_url_of(request), ctx.config.appypie_statuses
+    ),
 )
 
 __all__ = ["APPYPIE"]

@@ -7,7 +7,7 @@ through the ``lumaapi`` library or its ``luma`` command.
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
-from mockluma.surfaces.captures import catalog
+from mockluma.surfaces.captures import catalog, presenters
 from mockluma.surfaces.captures.catalog import SURFACE as NAME
 from mockluma.surfaces.captures.errors import AUTH_SCHEME, DIALECT
 from mockluma.surfaces.captures.routes import CapturesRoutes
@@ -28,6 +28,7 @@ CAPTURES = Surface(
     # lumaapi reads no variable; the name is mockluma's.
     key_env="LUMA_CAPTURES_API_KEY",
     contract="mockluma.contracts.surfaces.captures",
+    present=lambda job, ctx, request: presenters.run(job, ctx.simulation.now(), request),
 )
 
 __all__ = ["CAPTURES"]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
-from mockluma.surfaces.dream_machine import catalog
+from mockluma.surfaces.dream_machine import catalog, presenters
 from mockluma.surfaces.dream_machine.catalog import SURFACE as NAME
 from mockluma.surfaces.dream_machine.errors import DIALECT, rate_limited
 from mockluma.surfaces.dream_machine.presenters import callback_update
 from mockluma.surfaces.dream_machine.routes import DreamMachineRoutes
+from mockluma.web import base_url_of
 
 DREAM_MACHINE = Surface(
     name=NAME,
@@ -25,6 +26,7 @@ DREAM_MACHINE = Surface(
     key_env="LUMAAI_API_KEY",
     base_url_env="LUMAAI_BASE_URL",
     contract="mockluma.contracts.surfaces.dream_machine",
+    present=lambda job, ctx, request: presenters.generation(job, base_url_of(request)),
 )
 
 __all__ = ["DREAM_MACHINE"]

@@ -4,10 +4,11 @@ Luma's old web API: ``user_prompt`` in, ``state`` pending → processing → com
 from __future__ import annotations
 
 from mockluma.surfaces import Surface
-from mockluma.surfaces.umami import catalog
+from mockluma.surfaces.umami import catalog, presenters
 from mockluma.surfaces.umami.catalog import SURFACE as NAME
 from mockluma.surfaces.umami.errors import DIALECT, rate_limited
 from mockluma.surfaces.umami.routes import UmamiRoutes
+from mockluma.web import base_url_of
 
 UMAMI = Surface(
     name=NAME,
@@ -24,6 +25,7 @@ UMAMI = Surface(
     client_path="/v1",
     key_env="UMAMIAI_API_KEY",
     contract="mockluma.contracts.surfaces.umami",
+    present=lambda job, ctx, request: presenters.generation(ctx, job, base_url_of(request)),
 )
 
 __all__ = ["UMAMI"]
