@@ -228,10 +228,12 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
     if refusal is not None:
         raise SystemExit(f"mockluma: refusing to start. {refusal}")
     try:
-        app: Any = create_app(config)
+        mock_app = create_app(config)
     except ConfigError as exc:
         raise SystemExit(f"mockluma: {exc}") from None
-    surfaces = app.state.mockluma.surfaces
+    ctx = mock_app.state.mockluma
+    surfaces = ctx.surfaces
+    app: Any = mock_app
     writer: RequestLogWriter | None = None
     if not quiet:
         index = surface_index(surfaces)
@@ -275,13 +277,13 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
         + (f" x{config.speed:g}" if config.clock == "real" else "")
         + f", timing: {config.timing.value}, progression: {config.progression},"
         # A restored state brings its own seed (its ids and signed URLs depend on it).
-        + f" seed: {app.state.mockluma.simulation.seed}.",
+        + f" seed: {ctx.simulation.seed}.",
         flush=True,
     )
     if config.scenario:
         print(f"scenario: {config.scenario} ({len(config.faults)} fault rules)")
     if config.state:
-        held = sum(len(account.jobs) for _, account in app.state.mockluma.simulation.accounts())
+        held = sum(len(account.jobs) for _, account in ctx.simulation.accounts())
         print(f"state: {config.state} ({held} jobs; saved every 0.5 s and at shutdown)")
     limits = "on" if config.rate_limits else "off"
     triggers = "on" if config.triggers else "off"
@@ -311,6 +313,8 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
             backlog=config.backlog,
         )
     )
+    # The request log wraps the app, so the server is told directly what ends the streams.
+    server.close_streams = mock_app.close_streams
     # Uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal; that is a clean stop.
     if writer is not None:
         writer.start()

@@ -73,8 +73,12 @@ class StreamClosingServer(uvicorn.Server):
     streams) as soon as shutdown begins: uvicorn waits for open responses before it runs the
     app's shutdown, so without this an open dashboard would hold Ctrl-C."""
 
+    close_streams: Callable[[], None] | None = None
+    """What ends the streams; by default the app's own ``close_streams``, found on the app
+    the server runs (set it when a middleware wraps that app)."""
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        close_streams = getattr(self.config.app, "close_streams", None)
+        close_streams = self.close_streams or getattr(self.config.app, "close_streams", None)
         if callable(close_streams):
             close_streams()
         await super().shutdown(sockets)

@@ -168,6 +168,7 @@ def test_serve_loads_a_scenario_and_flags_override_it(tmp_path: Path) -> None:
         lines = [process.stdout.readline()]
         while "Press Ctrl-C" not in lines[-1]:
             lines.append(process.stdout.readline())
+            assert lines[-1], "the server exited before its banner:\n" + "".join(lines)
         base = lines[0].split(" listening on ")[1].strip()
         assert any("rate-limited-account.yaml (0 fault rules)" in line for line in lines)
         assert any("rate limits: off" in line for line in lines)
