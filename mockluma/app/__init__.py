@@ -241,7 +241,7 @@ class MockApp(Starlette):
 
 def create_app(
     config: Config | None = None, *, surfaces: Sequence[Surface] | None = None
-) -> Starlette:
+) -> MockApp:
     """Build the mock: every surface (default: the registry's) at its real path, plus
     ``/_mockluma/`` for control."""
     ctx = build_context(config or build_config(), surfaces)
