@@ -245,7 +245,7 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
         writer = RequestLogWriter(
             sys.stdout, api_of, log_format="json" if log_format == "json" else "text"
         )
-        app = RequestLogMiddleware(app, writer.queue.put)
+        app = RequestLogMiddleware(app, writer.offer)
     # Bind first, so that port 0 resolves to a real port before anything is printed.
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from mockluma import build_config, create_app
-from mockluma.app import surface_for
+from mockluma.app import request_log, surface_for
 from mockluma.app.request_log import RequestLogMiddleware, RequestLogWriter, generation_id
 from mockluma.handle.server import LoopThread
 from mockluma.handle.transports import SyncASGITransport
@@ -199,6 +199,17 @@ def test_a_reader_that_goes_away_stops_the_log_not_the_server() -> None:
     writer.queue.put((0.0, "GET", "/x", b"", 200, 0.0, b"", b"", None))
     writer.stop()
     assert not writer._thread.is_alive()
+
+
+def test_a_reader_that_stops_reading_costs_lines_not_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(request_log, "QUEUE_LIMIT", 3)
+    writer = RequestLogWriter(io.StringIO(), _api)  # not started: nothing is written
+    for _ in range(5):
+        writer.offer((0.0, "GET", "/x", b"", 200, 0.0, b"", b"", None))
+    assert writer.queue.qsize() == 3
+    assert writer.dropped == 2
 
 
 def _serve(*flags: str) -> subprocess.Popen[str]:

@@ -140,6 +140,10 @@ def wants_colour(stream: TextIO) -> bool:
     return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
 
 
+QUEUE_LIMIT = 10_000
+"""The most log lines waiting to be written; more are dropped (see :meth:`RequestLogWriter.offer`)."""
+
+
 class RequestLogWriter:
     """A daemon thread that formats and writes the entries put on :attr:`queue`."""
 
@@ -156,6 +160,8 @@ class RequestLogWriter:
         self._second, self._clock = -1, ""
         self._lines: dict[tuple[str, str, bytes, int, str | None], tuple[str, str, bool]] = {}
         self.queue: queue.SimpleQueue[Entry | None] = queue.SimpleQueue()
+        self.dropped = 0
+        """Lines not logged because the queue was full."""
         self.stream = stream
         self.find_api = find_api
         self.log_format = log_format
@@ -164,6 +170,14 @@ class RequestLogWriter:
 
     def start(self) -> None:
         self._thread.start()
+
+    def offer(self, entry: Entry) -> None:
+        """Queue ``entry`` unless :data:`QUEUE_LIMIT` lines already wait: a reader that stops
+        reading (a full pipe) then costs dropped log lines, never unbounded memory."""
+        if self.queue.qsize() < QUEUE_LIMIT:
+            self.queue.put(entry)
+        else:
+            self.dropped += 1
 
     def stop(self, timeout: float = 5.0) -> None:
         """Write what is queued, then end the thread."""

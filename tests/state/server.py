@@ -19,7 +19,16 @@ class Served:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("MOCKLUMA_STATE", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mockluma", "serve", "--port", str(port), *map(str, args)],
+            [
+                sys.executable,
+                "-m",
+                "mockluma",
+                "serve",
+                "--port",
+                str(port),
+                "--quiet",
+                *map(str, args),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -36,7 +45,7 @@ class Served:
         self.banner = [first]
         for line in self.process.stdout:
             self.banner.append(line)
-            if line.startswith("Press Ctrl-C"):
+            if "Press Ctrl-C" in line:
                 break
 
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -66,7 +75,7 @@ class Served:
 def refused(*args: str | Path) -> str:
     """Run ``mockluma serve`` expecting it to refuse to start; return its error output."""
     done = subprocess.run(
-        [sys.executable, "-m", "mockluma", "serve", "--port", "0", *map(str, args)],
+        [sys.executable, "-m", "mockluma", "serve", "--port", "0", "--quiet", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=60,
