@@ -141,7 +141,7 @@ def wants_colour(stream: TextIO) -> bool:
 
 
 QUEUE_LIMIT = 10_000
-"""The most log lines waiting to be written; more are dropped (see :meth:`RequestLogWriter.offer`)."""
+"""The most log lines waiting to be written; more are dropped (:meth:`RequestLogWriter.offer`)."""
 
 
 class RequestLogWriter:
