@@ -327,6 +327,15 @@ def serve(config: Config, *, log_format: str = "text", quiet: bool = False) -> N
     print("mockluma stopped.", flush=True)
 
 
+SERVE_ONLY = ("command", "log_format", "quiet")
+"""Parsed ``serve`` options that steer the command (the request log), not the mock."""
+
+
+def settings_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings a parsed ``serve`` command line gives (``build_config``'s overrides)."""
+    return {key: value for key, value in vars(args).items() if key not in SERVE_ONLY}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "contract":
@@ -336,10 +345,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "surfaces":
         list_surfaces()
         return
-    serve_only = ("command", "log_format", "quiet")  # request-log options, not settings
-    overrides = {key: value for key, value in vars(args).items() if key not in serve_only}
     try:
-        config = build_config(overrides)
+        config = build_config(settings_of(args))
     except ConfigError as exc:
         raise SystemExit(f"mockluma: {exc}") from None
     if args.command == "serve":

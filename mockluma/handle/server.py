@@ -78,10 +78,14 @@ class StreamClosingServer(uvicorn.Server):
     the server runs (set it when a middleware wraps that app)."""
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.end_streams()
+        await super().shutdown(sockets)
+
+    def end_streams(self) -> None:
+        """End the app's long-lived responses (called first thing in every shutdown)."""
         close_streams = self.close_streams or getattr(self.config.app, "close_streams", None)
         if callable(close_streams):
             close_streams()
-        await super().shutdown(sockets)
 
 
 _TICK = 0.1
@@ -124,6 +128,7 @@ class _Server(StreamClosingServer):
                     await self._exit.wait()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.end_streams()
         for server in self.servers:
             server.close()
         for sock in sockets or []:

@@ -214,9 +214,24 @@ def _if(value: Any, schema: Mapping[str, Any]) -> Check:
 
 def _items(value: Any, schema: Mapping[str, Any]) -> Check:
     if "prefixItems" in schema:
-        raise Unsupported("prefixItems")
+        return _always  # the items after the prefix: compiled with "prefixItems"
     sub = _compile(value)
     return lambda instance: not isinstance(instance, list) or all(sub(item) for item in instance)
+
+
+def _prefix_items(value: Any, schema: Mapping[str, Any]) -> Check:
+    subs = tuple(_compile(one) for one in value)
+    rest = _compile(schema["items"]) if "items" in schema else None
+    count = len(subs)
+
+    def check(instance: Any) -> bool:
+        if not isinstance(instance, list):
+            return True
+        if not all(sub(item) for sub, item in zip(subs, instance, strict=False)):
+            return False
+        return rest is None or all(rest(item) for item in instance[count:])
+
+    return check
 
 
 def _pattern(value: Any, _: Mapping[str, Any]) -> Check:
@@ -251,6 +266,7 @@ _KEYWORDS: dict[str, Callable[[Any, Mapping[str, Any]], Check]] = {
     "not": _not,
     "if": _if,
     "items": _items,
+    "prefixItems": _prefix_items,
     "pattern": _pattern,
     "propertyNames": _property_names,
     "minimum": _bound(None, lambda a, b: a >= b),

@@ -71,6 +71,9 @@ EDGES: list[dict[str, Any]] = [
     {"exclusiveMinimum": 0, "maximum": 2.5},
     {"minLength": 1, "maxLength": 3, "pattern": "b"},
     {"minItems": 1, "maxItems": 2, "items": {"type": "integer"}},
+    {"prefixItems": [{"type": "string"}, {"type": "number"}], "items": False},
+    {"prefixItems": [{"type": "integer"}], "items": {"type": "string"}},
+    {"prefixItems": [{"const": 1}]},
     {"minProperties": 1, "maxProperties": 2, "propertyNames": {"pattern": "^[a-z]+$"}},
     {"properties": {"a": {"type": "string"}}, "additionalProperties": False},
     {"properties": {"a": True}, "additionalProperties": {"type": "integer"}},
@@ -97,7 +100,7 @@ def test_keyword_edges(schema: dict[str, Any], document: Any) -> None:
     "schema",
     [
         {"$ref": "#/$defs/x"},
-        {"prefixItems": [True]},
+        {"contains": {"type": "string"}},
         {"unevaluatedProperties": False},
         {"patternProperties": {"a": True}, "additionalProperties": False},
     ],

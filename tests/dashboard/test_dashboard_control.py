@@ -116,7 +116,7 @@ def test_fail_now_uses_the_apis_own_failure_kinds(
     other = umami_generation(luma)
     refused = admin.post(f"/generations/{other}/fail", json={"kind": "blacklisted"})
     assert refused.status_code == 422
-    assert "dispatch, job, moderation, prompt" in refused.json()["error"]
+    assert "dispatch, frames_unreadable, job, moderation, prompt" in refused.json()["error"]
     answer = admin.post(f"/generations/{other}/fail", json={"kind": "moderation"})
     assert answer.json()["failure_reason"] == UMAMI_FAILURES["moderation"].reason
     # Or any wording at all.

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mockluma.cli import _parser
+from mockluma.cli import _parser, settings_of
 from mockluma.config import ConfigError, build_config
 
 ENVIRONMENT = {
@@ -54,8 +54,7 @@ def test_flags_set_every_safety_setting() -> None:
             *("--timeout-headers", "2.5", "--timeout-graceful-shutdown", "3", "--backlog", "64"),
         ]
     )
-    overrides = {key: value for key, value in vars(args).items() if key != "command"}
-    config = build_config(overrides, environ={})
+    config = build_config(settings_of(args), environ={})
     assert {name: getattr(config, name) for name in EXPECTED} == EXPECTED
 
 
