@@ -15,6 +15,7 @@ from typing import Any
 
 from mockluma.contracts.runner import Report, Result
 from mockluma.schemas.conformance import Finding
+from mockluma.schemas.store import json_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,18 +152,8 @@ def shape_drifts(recorded: Any, mock: Any, where: str) -> Iterator[tuple[str, st
         yield from shape_drifts(recorded[0], mock[0], f"{where}[0]")
 
 
-def json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
+json_kind = json_type
+"""The JSON Schema type name of a parsed JSON value."""
 
 
 def error_text(body: Any) -> str:

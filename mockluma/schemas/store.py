@@ -115,7 +115,7 @@ def describe(error: ValidationError) -> str:
     field = where.removeprefix("$.")
     value = error.instance
     if where == "$" and error.validator == "type":
-        return f"The request body must be a JSON object, not {_json_type(value)}."
+        return f"The request body must be a JSON object, not {json_type(value)}."
     match error.validator:
         case "required":
             missing = error.message.split("'")[1] if "'" in error.message else error.message
@@ -128,7 +128,7 @@ def describe(error: ValidationError) -> str:
             return f"Field '{field}' must be one of {listed}, not {json.dumps(value)}."
         case "type":
             expected = _type_words(error.validator_value)
-            return f"Field '{field}' must be of type {expected}, not {_json_type(value)}."
+            return f"Field '{field}' must be of type {expected}, not {json_type(value)}."
         case "minLength" | "maxLength" | "minItems" | "maxItems":
             # Said without repeating the value, which may be megabytes long.
             unit = "characters" if error.validator.endswith("Length") else "items"
@@ -173,7 +173,8 @@ def _type_words(expected: Any) -> str:
     return " or ".join(str(kind) for kind in kinds)
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a parsed JSON value."""
     if value is None:
         return "null"
     if isinstance(value, bool):
