@@ -6,6 +6,7 @@ which puts this folder first on ``sys.path``). Nothing here is part of mockluma 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
@@ -132,11 +133,20 @@ class Stopwatch:
 
 
 async def asgi_call(
-    app: ASGIApp, method: str, path: str, api_key: str, body: bytes = b""
+    app: ASGIApp,
+    method: str,
+    path: str,
+    api_key: str,
+    body: bytes = b"",
+    *,
+    extra_headers: Sequence[tuple[bytes, bytes]] = (),
+    stay: bool = False,
 ) -> tuple[int, bytes]:
     """One request as a bare ASGI call (no client, no socket): the app's own cost. Returns the
-    status and the body."""
+    status and the body. ``stay`` keeps the client connected after its body (a dashboard's
+    stream then ends only when it is cancelled)."""
     headers = [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {api_key}".encode())]
+    headers += extra_headers
     if body:
         headers += [
             (b"content-type", b"application/json"),
@@ -162,6 +172,8 @@ async def asgi_call(
     async def receive() -> Message:
         nonlocal delivered
         if delivered:
+            if stay:
+                await asyncio.Event().wait()
             return {"type": "http.disconnect"}
         delivered = True
         return {"type": "http.request", "body": body, "more_body": False}

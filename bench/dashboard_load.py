@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from _common import API_KEY, DM, VIDEO_BODY, percentile, table, write_result
+from _common import API_KEY, DM, VIDEO_BODY, asgi_call, percentile, table, write_result
 
 WATCHES = {
     "": {"generations", "limits", "faults"},
@@ -302,40 +302,7 @@ class Dashboards:
 async def _asgi(
     app: Any, method: str, path: str, headers: Sequence[tuple[bytes, bytes]] = (), body: bytes = b""
 ) -> tuple[int, bytes]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"127.0.0.1:8000"),
-            (b"authorization", f"Bearer {API_KEY}".encode()),
-            (b"content-type", b"application/json"),
-            *headers,
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    sent: list[dict[str, Any]] = []
-    delivered = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if delivered:
-            await asyncio.Event().wait()  # a client that stays: the stream ends when cancelled
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
+    return await asgi_call(app, method, path, API_KEY, body, extra_headers=headers, stay=True)
 
 
 async def _asgi_dashboard(app: Any, page: str, counts: dict[str, int]) -> None:
